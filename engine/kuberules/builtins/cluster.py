@@ -1,0 +1,34 @@
+"""Read-only questions about the cluster snapshot: `cluster.objects(...)` etc."""
+
+from __future__ import annotations
+
+from ..errors import EvalError
+from ..k8s.cluster import ClusterView
+from ..k8s.labels import Selector
+from . import method
+from .kubernetes import selector
+
+
+def _text(value: object, what: str) -> str:
+    if type(value) is not str:
+        raise EvalError("no_such_overload", f"cluster: {what} must be a string")
+    return value
+
+
+@method("objects", "cluster", ("string", "string"), "list", optional=1)
+def objects(view: ClusterView, kind: str, namespace: str | None = None) -> list:
+    kind = _text(kind, "kind")
+    if namespace is None:
+        return view.objects(kind)
+    return view.objects(kind, _text(namespace, "namespace"))
+
+
+@method("get", "cluster", ("string", "string", "string"), "dyn")
+def get(view: ClusterView, kind: str, namespace: str, name: str) -> object:
+    return view.get(_text(kind, "kind"), _text(namespace, "namespace"), _text(name, "name"))
+
+
+@method("select", "cluster", ("string", "string", "dyn"), "list")
+def select(view: ClusterView, kind: str, namespace: str, sel: object) -> list:
+    chosen: Selector = selector(sel)
+    return view.select(_text(kind, "kind"), _text(namespace, "namespace"), chosen)

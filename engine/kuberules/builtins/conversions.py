@@ -1,0 +1,123 @@
+"""Type conversions: int(), double(), string(), bool(), type(), dyn()."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..errors import EvalError
+from ..k8s.quantity import Quantity
+from ..runtime.values import INT64_MAX, INT64_MIN, CelType, cel_type, no_overload
+from . import function
+
+_INT_TEXT = re.compile(r"[+-]?[0-9]+\Z")
+
+
+@function("int", ("dyn",), "int")
+def to_int(value: object) -> int:
+    t = type(value)
+    if t is int:
+        return value
+    if t is float:
+        if not math.isfinite(value) or not (INT64_MIN <= value < 2.0**63):
+            raise EvalError("overflow", f"int({value}) is out of range")
+        return int(value)
+    if t is str:
+        if not _INT_TEXT.match(value):
+            raise EvalError("invalid_argument", f"cannot convert {value!r} to int")
+        result = int(value)
+        if not INT64_MIN <= result <= INT64_MAX:
+            raise EvalError("overflow", f"int({value!r}) is out of range")
+        return result
+    raise no_overload("int", value)
+
+
+@function("double", ("dyn",), "double")
+def to_double(value: object) -> float:
+    t = type(value)
+    if t is float:
+        return value
+    if t is int:
+        return float(value)
+    if t is str:
+        try:
+            return float(value)
+        except ValueError:
+            raise EvalError("invalid_argument", f"cannot convert {value!r} to double") from None
+    raise no_overload("double", value)
+
+
+def format_double(value: float) -> str:
+    """Go's strconv.FormatFloat(f, 'g', -1, 64), which CEL uses for string(double)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    digits, exp = _shortest_digits(value)
+    exponent = exp - 1
+    sign = "-" if value < 0 else ""
+    if exponent < -4 or exponent >= 6:  # Go uses precision 6 for this choice
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+    if exp <= 0:
+        return f"{sign}0.{'0' * -exp}{digits}"
+    if exp >= len(digits):
+        return sign + digits + "0" * (exp - len(digits))
+    return f"{sign}{digits[:exp]}.{digits[exp:]}"
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """Shortest round-tripping decimal digits and the decimal point position."""
+    text = repr(abs(value))
+    mantissa, _, exp_text = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    point = len(whole) + (int(exp_text) if exp_text else 0)
+    point -= len(whole + frac) - len((whole + frac).lstrip("0"))
+    return digits.rstrip("0") or "0", point
+
+
+@function("string", ("dyn",), "string")
+def to_string(value: object) -> str:
+    t = type(value)
+    if t is str:
+        return value
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return str(value)
+    if t is float:
+        return format_double(value)
+    if t is Quantity:
+        return str(value)
+    if t is CelType:
+        return value.name
+    raise no_overload("string", value)
+
+
+_BOOL_TEXT = {
+    "1": True, "t": True, "true": True, "TRUE": True, "True": True,
+    "0": False, "f": False, "false": False, "FALSE": False, "False": False,
+}
+
+
+@function("bool", ("dyn",), "bool")
+def to_bool(value: object) -> bool:
+    if type(value) is bool:
+        return value
+    if type(value) is str and value in _BOOL_TEXT:
+        return _BOOL_TEXT[value]
+    raise EvalError("invalid_argument", f"cannot convert {value!r} to bool")
+
+
+@function("type", ("dyn",), "type")
+def type_of(value: object) -> CelType:
+    return cel_type(value)
+
+
+@function("dyn", ("dyn",), "dyn")
+def dyn(value: object) -> object:
+    return value
+

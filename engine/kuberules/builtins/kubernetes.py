@@ -1,0 +1,123 @@
+"""Kubernetes value types in the language: quantities and label selectors.
+
+The semantics live in kuberules.k8s (ports of apimachinery); these are the
+language's doors to them, named as in the Kubernetes CEL quantity library.
+"""
+
+from __future__ import annotations
+
+from ..errors import EvalError
+from ..k8s.labels import Selector, SelectorError, parse_selector, selector_from_label_selector
+from ..k8s.quantity import Quantity, QuantityError
+from ..runtime.values import no_overload
+from . import function, method
+
+
+@function("quantity", ("dyn",), "quantity")
+def quantity(value: object) -> Quantity:
+    t = type(value)
+    try:
+        if t is Quantity:
+            return value
+        if t is str:
+            return Quantity.parse(value)
+        if t is int or t is float:
+            return Quantity.from_number(value)
+    except QuantityError as err:
+        raise EvalError("invalid_argument", str(err)) from None
+    raise no_overload("quantity", value)
+
+
+@function("isQuantity", ("dyn",), "bool")
+def is_quantity(value: object) -> bool:
+    if type(value) is not str:
+        return type(value) is Quantity
+    try:
+        Quantity.parse(value)
+    except QuantityError:
+        return False
+    return True
+
+
+def _other(value: object, op: str) -> Quantity:
+    if type(value) is Quantity:
+        return value
+    if type(value) is int:
+        return Quantity.from_number(value)
+    raise EvalError("no_such_overload", f"no such overload: quantity.{op} expects a quantity or int")
+
+
+@method("isGreaterThan", "quantity", ("dyn",), "bool")
+def is_greater_than(q: Quantity, other: object) -> bool:
+    return q.compare(_other(other, "isGreaterThan")) > 0
+
+
+@method("isLessThan", "quantity", ("dyn",), "bool")
+def is_less_than(q: Quantity, other: object) -> bool:
+    return q.compare(_other(other, "isLessThan")) < 0
+
+
+@method("compareTo", "quantity", ("dyn",), "int")
+def compare_to(q: Quantity, other: object) -> int:
+    return q.compare(_other(other, "compareTo"))
+
+
+@method("add", "quantity", ("dyn",), "quantity")
+def quantity_add(q: Quantity, other: object) -> Quantity:
+    return q + _other(other, "add")
+
+
+@method("sub", "quantity", ("dyn",), "quantity")
+def quantity_sub(q: Quantity, other: object) -> Quantity:
+    return q - _other(other, "sub")
+
+
+@method("asInteger", "quantity", (), "int")
+def as_integer(q: Quantity) -> int:
+    try:
+        return q.as_integer()
+    except QuantityError as err:
+        raise EvalError("invalid_argument", str(err)) from None
+
+
+@method("asApproximateFloat", "quantity", (), "double")
+def as_approximate_float(q: Quantity) -> float:
+    return q.as_approximate_float()
+
+
+@method("isInteger", "quantity", (), "bool")
+def is_integer(q: Quantity) -> bool:
+    return q.is_integer()
+
+
+@method("sign", "quantity", (), "int")
+def sign(q: Quantity) -> int:
+    return q.sign()
+
+
+@function("selector", ("dyn",), "selector")
+def selector(value: object) -> Selector:
+    """A selector from its string form or from a LabelSelector object.
+
+    An absent (null) LabelSelector selects nothing and `{}` selects
+    everything, as LabelSelectorAsSelector decides.
+    """
+    try:
+        if type(value) is Selector:
+            return value
+        if type(value) is str:
+            return parse_selector(value)
+        if value is None or type(value) is dict:
+            return selector_from_label_selector(value)
+    except SelectorError as err:
+        raise EvalError("invalid_argument", str(err)) from None
+    raise no_overload("selector", value)
+
+
+@method("matches", "selector", ("dyn",), "bool")
+def selector_matches(sel: Selector, labels: object) -> bool:
+    if labels is None:
+        labels = {}
+    if type(labels) is not dict:
+        raise EvalError("no_such_overload", "selector.matches() expects a map of labels")
+    return sel.matches(labels)

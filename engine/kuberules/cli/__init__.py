@@ -1,0 +1,1 @@
+"""The `kuberules` command line: one module per command."""

@@ -1,0 +1,1 @@
+"""Ports of Kubernetes apimachinery value types (quantities, label selectors, names)."""

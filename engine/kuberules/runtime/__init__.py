@@ -1,0 +1,1 @@
+"""What compiled rules run on: CEL values and their operations, and frames."""

@@ -1,0 +1,44 @@
+"""Evaluation frames and the step budget that keeps every decision finite.
+
+A frame is a plain list: slot 0 holds the Budget, slots 1-4 the context
+(object, oldObject, request, cluster), then the locals the compiler assigned.
+Lists index faster than attribute lookups, and closures capture slot numbers.
+"""
+
+from __future__ import annotations
+
+from ..errors import EvalError
+
+HEADER = 5  # budget + four context slots
+DEFAULT_STEPS = 1_000_000
+
+
+class Budget:
+    """Steps left for one decision; loops, calls and list growth spend them.
+
+    The language has no recursion and iterates only over finite data, so
+    evaluation always ends; the budget turns "ends eventually" into "ends
+    soon", with a clear error instead of a hang.
+    """
+
+    __slots__ = ("limit", "steps")
+
+    def __init__(self, steps: int = DEFAULT_STEPS):
+        self.limit = steps
+        self.steps = steps
+
+    def spend(self, n: int, span) -> None:
+        self.steps -= n
+        if self.steps < 0:
+            raise EvalError(
+                "step_limit",
+                f"evaluation exceeded its budget of {self.limit} steps",
+                span,
+            )
+
+
+def new_frame(budget: Budget, obj, old, request, cluster, size: int) -> list:
+    frame = [budget, obj, old, request, cluster]
+    if size > HEADER:
+        frame.extend([None] * (size - HEADER))
+    return frame

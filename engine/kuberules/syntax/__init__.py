@@ -1,0 +1,1 @@
+"""From rule text to the typed AST: grammar loading, parsing, diagnostics."""

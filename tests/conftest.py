@@ -1,0 +1,37 @@
+"""Shared fixtures and hypothesis profiles (`dev` locally, `ci` under CI=true)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from kuberules import Engine
+from kuberules.resources import policies_dir
+
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine()
+
+
+@pytest.fixture(scope="session")
+def demo(engine):
+    return engine.load(policies_dir() / "demo")
+
+
+@pytest.fixture
+def ev(engine):
+    """Evaluate an expression against an optional `object`."""
+
+    def evaluate(text: str, obj: object = None, **context):
+        return engine.compile_expression(text)(obj, **context)
+
+    return evaluate

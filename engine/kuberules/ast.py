@@ -108,6 +108,7 @@ class MethodCall(Expr):
     target: Expr
     method: str
     args: tuple[Expr, ...]
+    name_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

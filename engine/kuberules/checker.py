@@ -15,7 +15,6 @@ from . import ast
 from .builtins import FUNCTIONS, METHODS, Builtin
 from .errors import Diagnostic
 from .k8s.labels import SelectorError, parse_selector
-from .k8s.quantity import Quantity, QuantityError
 from .runtime.values import TYPES
 
 # Slots 1..4 of every frame hold the evaluation context (slot 0 is the frame's
@@ -97,6 +96,11 @@ class Scope:
             names.update(scope.names)
             scope = scope.parent
         return names
+
+
+def _named(node: ast.MethodCall) -> ast.Node:
+    """The method's name, for messages about the method rather than the call."""
+    return ast.Ident(node.method, span=node.name_span or node.span)
 
 
 def _did_you_mean(name: str, candidates) -> str | None:
@@ -239,8 +243,6 @@ class Checker:
                 self._condition(clause.cond, scope, "when")
             elif isinstance(clause, ast.Effect):
                 effects += 1
-                if rule.kind != "rule":
-                    self.error("misplaced-clause", "a mutation sets fields; use 'set'", clause)
                 if clause.cond is not None:
                     self._condition(clause.cond, scope, clause.effect)
                 if clause.message is not None:
@@ -365,10 +367,7 @@ class Checker:
         return "null_type" if node.kind == "null" else node.kind
 
     def _QuantityLit(self, node: ast.QuantityLit, scope: Scope) -> str:
-        try:
-            Quantity.parse(node.text)
-        except QuantityError as err:
-            self.error("invalid-quantity", f"invalid quantity {node.text}: {err}", node)
+        # The QUANTITY terminal accepts a subset of what ParseQuantity does.
         return "quantity"
 
     def _Ident(self, node: ast.Ident, scope: Scope) -> str:
@@ -489,7 +488,8 @@ class Checker:
                 return "dyn"
             fitting = typed
         for b in fitting:
-            if all(p == "dyn" or a in (p, "dyn") for p, a in zip(b.params, arg_types, strict=False)):
+            if all(p == "dyn" or a == "dyn" or a in p.split("|")
+                   for p, a in zip(b.params, arg_types, strict=False)):
                 if len(fitting) == 1 or receiver not in (None, "dyn"):
                     self.res.builtins[id(node)] = b
                 return b.result if len({f.result for f in fitting}) == 1 or len(fitting) == 1 else "dyn"
@@ -517,9 +517,9 @@ class Checker:
         if overloads is None:
             if node.method in ("all", "exists", "exists_one", "map", "filter"):
                 self.error("macro-variable", f"{node.method}() needs a variable name first, as in "
-                           f"x.{node.method}(v, ...)", node)
+                           f"x.{node.method}(v, ...)", _named(node))
             else:
-                self.error("unknown-function", f"unknown method '{node.method}'", node,
+                self.error("unknown-function", f"unknown method '{node.method}'", _named(node),
                            _did_you_mean(node.method, METHODS))
             return "dyn"
         return self._pick(node, overloads, receiver, arg_types)

@@ -193,7 +193,7 @@ class Policy:
     def _find(self, table: dict, name: str, what: str):
         if name in table:
             return table[name]
-        matches = [k for k in table if k.rsplit(".", 1)[-1] == name]
+        matches = [k for k in table if k.endswith("." + name)]
         if len(matches) == 1:
             return table[matches[0]]
         if matches:
@@ -202,7 +202,7 @@ class Policy:
 
     def query(self, name: str, *args, object: dict | None = None, cluster: ClusterView | None = None,
               request: dict | None = None) -> object:
-        """Call a query by `package.name` (or its bare name when unique)."""
+        """Call a query by `package.name`, or by any unique tail of it (`name`)."""
         decl, _ = self._find(self.queries, name, "query")
         if len(args) != len(decl.params):
             raise TypeError(f"query '{name}' takes {len(decl.params)} argument(s), got {len(args)}")

@@ -9,7 +9,7 @@ from ..runtime.values import add, compare, equal, no_overload
 from . import function, method
 
 
-@function("size", ("dyn",), "int")
+@function("size", ("string|list|map",), "int")
 def size(value: object) -> int:
     if type(value) in (str, list, dict):
         return len(value)

@@ -256,7 +256,7 @@ class ToAst(Transformer):
             if name == "map" and len(args) == 3:
                 return ast.Comprehension("map", target, args[0].name, args[2], args[1], span=span)
             return ast.Comprehension(str(name), target, args[0].name, args[1], span=span)
-        return ast.MethodCall(target, str(name), args, span=span)
+        return ast.MethodCall(target, str(name), args, span=span, name_span=self._tspan(name))
 
     def args(self, meta, *items):
         return tuple(items)

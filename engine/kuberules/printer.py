@@ -44,6 +44,8 @@ def precedence(node: ast.Expr) -> int:
 
 
 class ExprPrinter:
+    quote_mark = '"'
+
     def expr(self, node: ast.Expr, minimum: int = _LET) -> str:
         text = getattr(self, "_" + type(node).__name__)(node)
         return f"({text})" if precedence(node) < minimum else text
@@ -51,7 +53,7 @@ class ExprPrinter:
     def _Literal(self, node: ast.Literal) -> str:
         v = node.value
         if node.kind == "string":
-            return quote(v)
+            return quote(v, self.quote_mark)
         if node.kind == "bool":
             return "true" if v else "false"
         if node.kind == "null":
@@ -105,11 +107,23 @@ class ExprPrinter:
             left, right = self.expr(node.left, p + 1), self.expr(node.right, p)
         else:
             left, right = self.expr(node.left, p), self.expr(node.right, p + 1)
-        return f"{left} {node.op} {right}"
+        return f"{self._clear(node, node.left, left)} {node.op} {self._clear(node, node.right, right)}"
+
+    @staticmethod
+    def _clear(parent: ast.Expr, child: ast.Expr, text: str) -> str:
+        """Parentheses the grammar does not need but a reader does: `&&`
+        inside `||`, and `??` as the operand of a comparison or `in`."""
+        if not isinstance(child, ast.Binary):  # never already wrapped: these bind tighter
+            return text
+        mixed_logic = parent.op == "||" and child.op == "&&"
+        hidden_default = _BINARY[parent.op] == _REL and child.op == "??"
+        return f"({text})" if mixed_logic or hidden_default else text
 
     def _Conditional(self, node: ast.Conditional) -> str:
-        return (f"{self.expr(node.cond, _OR)} ? {self.expr(node.then, _OR)} : "
-                f"{self.expr(node.otherwise, _COND)}")
+        cond = self.expr(node.cond, _OR)
+        if isinstance(node.cond, ast.Binary) and node.cond.op in ("&&", "||"):
+            cond = f"({cond})"
+        return f"{cond} ? {self.expr(node.then, _OR)} : {self.expr(node.otherwise, _COND)}"
 
     def _ListLit(self, node: ast.ListLit) -> str:
         return f"[{self._args(node.items)}]"
@@ -126,7 +140,14 @@ class ExprPrinter:
             if isinstance(part, str):
                 out.append(quote(part)[1:-1].replace("{", "{{").replace("}", "}}"))
             else:
-                out.append("{" + self.expr(part) + "}")
+                self.quote_mark = "'"
+                try:
+                    text = self.expr(part)
+                finally:
+                    self.quote_mark = '"'
+                if text.startswith("{") or text.endswith("}"):  # not to be read as {{ or }}
+                    text = f" {text} "
+                out.append("{" + text + "}")
         return '"' + "".join(out) + '"'
 
 

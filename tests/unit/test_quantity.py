@@ -132,19 +132,19 @@ def test_parse_odd_inputs(text: str, canonical: str) -> None:
     assert str(Quantity.parse(text)) == canonical
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        (".e-10", ERR_NUMERIC), ("1e", ERR_SUFFIX), ("1e+", ERR_SUFFIX), ("1Ee3", ERR_SUFFIX),
-        ("1e99999999999999999999", ERR_SUFFIX), ("1K", ERR_SUFFIX), ("1e3e", ERR_FORMAT_WRONG),
-        ("١", ERR_FORMAT_WRONG),
-    ],
-    ids=lambda v: repr(v) if not v.startswith(("quantities", "unable")) else "",
-)
+# Derived from parseQuantityString, suffixHandler.interpret and inf.Dec.SetString.
+ODD_ERROR_TABLE = [
+    (".e-10", ERR_NUMERIC), ("1e", ERR_SUFFIX), ("1e+", ERR_SUFFIX), ("1Ee3", ERR_SUFFIX),
+    ("1e99999999999999999999", ERR_SUFFIX), ("1K", ERR_SUFFIX), ("1e3e", ERR_FORMAT_WRONG),
+    ("\u0661", ERR_FORMAT_WRONG),  # a non-ASCII digit
+]
+
+
+@pytest.mark.parametrize(("text", "message"), ODD_ERROR_TABLE, ids=ids(ODD_ERROR_TABLE))
 def test_parse_odd_errors(text: str, message: str) -> None:
-    # Derived from parseQuantityString and suffixHandler.interpret.
-    with pytest.raises(QuantityError, match="^" + "".join("\\" + c for c in message) + "$"):
+    with pytest.raises(QuantityError) as err:
         Quantity.parse(text)
+    assert str(err.value) == message
 
 
 # TestParseQuantityString
@@ -272,7 +272,9 @@ CMP_FORMS_TABLE = [
 
 
 @pytest.mark.parametrize(("a_int", "b_int"), [(True, True), (False, True), (True, False), (False, False)])
-@pytest.mark.parametrize(("a", "b", "expect"), CMP_FORMS_TABLE, ids=[f"{a}-vs-{b}" for a, b, _ in CMP_FORMS_TABLE])
+@pytest.mark.parametrize(
+    ("a", "b", "expect"), CMP_FORMS_TABLE, ids=[f"{a}-vs-{b}" for a, b, _ in CMP_FORMS_TABLE]
+)
 def test_cmp_int64_and_dec(a: tuple, b: tuple, expect: int, a_int: bool, b_int: bool) -> None:
     qa, qb = Quantity(*a, SI, a_int), Quantity(*b, SI, b_int)
     assert qa.compare(qb) == expect
@@ -297,7 +299,9 @@ NEG_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("a", "expect"), NEG_TABLE, ids=[repr(a) + str(a.int64_backed) for a, _ in NEG_TABLE])
+@pytest.mark.parametrize(
+    ("a", "expect"), NEG_TABLE, ids=["int0", "zero", "int10", "int-10", "dec0", "dec10", "dec-10"]
+)
 def test_neg(a: Quantity, expect: Quantity) -> None:
     assert -a == expect
     assert (-a).format is a.format
@@ -380,7 +384,9 @@ MOST_NEGATIVE_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "make", "text", "as_int"), MOST_NEGATIVE_TABLE, ids=ids(MOST_NEGATIVE_TABLE))
+@pytest.mark.parametrize(
+    ("name", "make", "text", "as_int"), MOST_NEGATIVE_TABLE, ids=ids(MOST_NEGATIVE_TABLE)
+)
 def test_most_negative(name: str, make, text: str, as_int: int | None) -> None:
     q = make()
     assert str(q) == text
@@ -524,7 +530,7 @@ def test_parse_quantity(text: str, as_int: int | None, canonical: str) -> None:
     q = Quantity.parse(text)
     assert q.is_integer() is (as_int is not None)
     if as_int is None:
-        with pytest.raises(QuantityError, match="^cannot convert value to integer$"):
+        with pytest.raises(QuantityError, match=r"^cannot convert value to integer$"):
             q.as_integer()
     else:
         assert q.as_integer() == as_int
@@ -547,7 +553,9 @@ def test_scaled_value(scale: int, method: str, expect: int) -> None:
 
 
 # TestNewSet and TestMilliNewSet (without their invalid-format rows), on both forms.
-NEW_SET_TABLE = [(1, SI, "1"), (1000, SI, "1k"), (1234000, SI, "1234k"), (1024, BIN, "1Ki"), (1024**2, BIN, "1Mi")]
+NEW_SET_TABLE = [
+    (1, SI, "1"), (1000, SI, "1k"), (1234000, SI, "1234k"), (1024, BIN, "1Ki"), (1024**2, BIN, "1Mi"),
+]
 MILLI_NEW_SET_TABLE = [
     (1, SI, "1m", True), (1000, SI, "1", True), (1234000, SI, "1234", True),
     (1024, BIN, "1024m", False), (1024**2, BIN, "1048576m", False),
@@ -576,7 +584,7 @@ def test_milli_new_set(value: int, fmt: Format, expect: str, exact: bool) -> Non
 # (scale_int.go): the rounding of negative values depends on the form.
 VALUE_ROUNDING_TABLE = [
     ("1.5", 2, 1500), ("-1.5", -2, -1500), ("0.0001", 1, 1), ("-0.0001", -1, -1),
-    ("1.1Ki", 1127, 1126400), ("-1.1Ki", -1126, -1126400),  # inf.Dec: truncate, then +1
+    ("1.1Ki", 1127, 1126400), ("-1.1Ki", -1125, -1126400),  # inf.Dec: truncate, then +1
     ("-0.0015Ki", 0, -1536), ("10E", None, None), ("-9223372036854775809", None, None),
 ]
 
@@ -596,7 +604,7 @@ def test_value_rounding(text: str, value: int | None, milli: int | None) -> None
 # encoded as Go's encoding/json writes them, and UnmarshalJSON parses that text.
 FROM_NUMBER_TABLE = [
     (" 1", "1"), ("1 ", "1"), (1, "1"), (10, "10"), (-1, "-1"),
-    (1.5, "1500m"), (2.0, "2"), (0.1, "100m"), (1e21, "1e21"), (1e20, "100E"), (1e-7, "100n"),
+    (1.5, "1500m"), (2.0, "2"), (0.1, "100m"), (1e21, "1e21"), (1e20, "100E"), (1e-7, "100e-9"),
     (-0.0, "0"), (2**70, "1180591620717411303424"), ("\u00a01Gi ", "1Gi"),
 ]
 
@@ -670,7 +678,7 @@ def test_cel_library_parse_errors(text: str, message: str) -> None:
 
 def test_cel_library_as_integer_error() -> None:
     # TestQuantity (CEL library): as_integer_error.
-    with pytest.raises(QuantityError, match="^cannot convert value to integer$"):
+    with pytest.raises(QuantityError, match=r"^cannot convert value to integer$"):
         P("9999999999999999999999999999999999999G").as_integer()
 
 
@@ -719,10 +727,10 @@ def test_equality_and_hash_ignore_format() -> None:
 
 def test_far_apart_exponents_compare_without_expanding() -> None:
     # cmpDec settles these by magnitude; 10**2000000000 is never built.
-    huge, small = P("1e2000000000"), P("-1e-2000000000")
-    assert huge > P("9E") > small
+    huge, tiny = P("1e2000000000"), P("-1e-2000000000")
+    assert huge > P("9E") > tiny
     assert huge.compare(P("2e2000000000")) == -1
-    assert str(huge) == "2e1999999999" if False else str(huge) == "20e1999999999"
+    assert (str(huge), str(tiny)) == ("100e1999999998", "-1e-9")
     assert huge.as_approximate_float() == math.inf
 
 

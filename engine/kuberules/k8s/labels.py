@@ -73,7 +73,11 @@ class Requirement:
         return cls(key, Operator(operator), tuple(values or ()))
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        """Requirement.Matches: a missing key satisfies only notin, != and !."""
+        """Requirement.Matches: a missing key satisfies only notin, != and !.
+
+        Label values are strings in Kubernetes; a value of another type (from
+        loosely typed YAML) equals no requirement value and parses as no integer.
+        """
         op, present = self.operator, self.key in labels
         if op in (Operator.IN, Operator.EQUALS, Operator.DOUBLE_EQUALS):
             return present and labels[self.key] in self.values
@@ -225,7 +229,7 @@ def _requirement_errors(key: str, operator: str, values: Sequence[str] | None) -
     if key_errors := is_qualified_name(key):
         errors.append(_invalid("key", _go_quote(key), "; ".join(key_errors)))
     vals = list(values or ())
-    rule = next((rule for rule in _VALUE_COUNTS if operator in rule[0]), None)
+    rule = next((r for r in _VALUE_COUNTS if operator in r[0]), None)
     if rule is None:
         supported = "supported values: " + ", ".join(map(_go_quote, _VALID_OPERATORS))
         errors.append(f"operator: Unsupported value: {_go_json_string(operator)}: {supported}")
@@ -255,7 +259,9 @@ def _aggregate(messages: list[str]) -> str:
 
 
 def _parse_int64(text: str) -> int | None:
-    """strconv.ParseInt(text, 10, 64), or None where it returns an error."""
+    """strconv.ParseInt(text, 10, 64), or None where it returns an error (or text is no str)."""
+    if not isinstance(text, str):
+        return None
     digits = text[1:] if text[:1] in ("+", "-") else text
     if not digits or any(c not in "0123456789" for c in digits):
         return None
@@ -349,7 +355,11 @@ _Item = tuple[_Token, str]
 
 
 class _Lexer:
-    """Lexer: reads one character at a time; a NUL character reads as the end, as upstream."""
+    """Lexer: reads one character at a time, and NUL past the end.
+
+    As upstream, a NUL character in the text therefore ends it where a token
+    would start, and is swallowed where it ends one.
+    """
 
     def __init__(self, text: str) -> None:
         self._text = text
@@ -440,10 +450,7 @@ class _Parser:
         if operator is not None:
             return Requirement.new(key, operator, [])
         operator = self._operator()
-        if operator in (Operator.IN, Operator.NOT_IN):
-            values = self._values()
-        else:
-            values = self._exact_value()
+        values = self._values() if operator in (Operator.IN, Operator.NOT_IN) else self._exact_value()
         return Requirement.new(key, operator, sorted(values))
 
     def _key_and_inferred_operator(self) -> tuple[str, Operator | None]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 
 
@@ -398,6 +398,8 @@ def _round_up_to_nano(magnitude: int, exp: int) -> int:
     """The unscaled amount at scale nano, rounded up (inf.Dec.Round with RoundUp)."""
     if exp >= _NANO:
         return magnitude * 10 ** (exp - _NANO)
+    if _NANO - exp > magnitude.bit_length():  # magnitude < 10**(_NANO - exp): rounds to 1
+        return 1
     quotient, remainder = divmod(magnitude, 10 ** (_NANO - exp))
     return quotient + (remainder != 0)
 
@@ -450,7 +452,7 @@ def _go_json_float(f: float) -> str:
     if not math.isfinite(f):
         name = "NaN" if math.isnan(f) else ("+Inf" if f > 0 else "-Inf")
         raise QuantityError(f"json: unsupported value: {name}")
-    exact = Decimal(repr(f)).normalize()
+    exact = Decimal(repr(f)).normalize(Context(prec=20))  # repr has at most 17 digits
     if f == 0 or 1e-6 <= abs(f) < 1e21:
         return format(exact, "f")
     sign, digits, exp = exact.as_tuple()

@@ -81,12 +81,15 @@ def _code_point(body: str, at: int, width: int, base: int) -> str:
         raise StringLiteralError("invalid escape sequence: bad code point", at) from None
 
 
-def quote(value: str) -> str:
-    """The canonical double-quoted spelling of a string, as `fmt` prints it."""
-    out = ['"']
+def quote(value: str, mark: str = '"') -> str:
+    """The canonical quoted spelling of a string, as `fmt` prints it: double
+    quotes, or single ones inside a message template's `{...}`."""
+    out = [mark]
     for ch in value:
-        if ch == '"':
-            out.append('\\"')
+        if ch == mark:
+            out.append("\\" + mark)
+        elif ch == '"':  # inside a message's {...}, a bare " would end the message
+            out.append("\\x22")
         elif ch == "\\":
             out.append("\\\\")
         elif ch == "\n":
@@ -99,5 +102,5 @@ def quote(value: str) -> str:
             out.append(f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
-    out.append('"')
+    out.append(mark)
     return "".join(out)

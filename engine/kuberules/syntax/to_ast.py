@@ -41,6 +41,8 @@ class ToAst(Transformer):
 
     # -- helpers
     def _span(self, meta) -> Span:
+        if meta.empty:  # an empty file: a module with nothing in it
+            return Span(self.source, self.offset, self.offset)
         return Span(self.source, self.offset + meta.start_pos, self.offset + meta.end_pos)
 
     def _tspan(self, tok: Token) -> Span:
@@ -351,9 +353,9 @@ class ToAst(Transformer):
                         "'{' in a message opens an expression that is never closed",
                         base + i, base + i + 1, "write '{{' for a literal brace",
                     )
-                if chunk:
+                if "".join(chunk):
                     parts.append("".join(chunk))
-                    chunk.clear()
+                chunk.clear()
                 parts.append(self.template_parser(body[i + 1 : end], base + i + 1))
                 i = end + 1
                 chunk_start = i

@@ -39,11 +39,11 @@ def is_quantity(value: object) -> bool:
     return True
 
 
-def _other(value: object, op: str) -> Quantity:
-    if type(value) is Quantity:
+def _other(value: object, op: str) -> Quantity | int:
+    """Quantity operations take a quantity or an int; Quantity itself treats
+    an int the way the Kubernetes CEL library does (an exponent-format value)."""
+    if type(value) is Quantity or type(value) is int:
         return value
-    if type(value) is int:
-        return Quantity.from_number(value)
     raise EvalError("no_such_overload", f"no such overload: quantity.{op} expects a quantity or int")
 
 

@@ -133,14 +133,16 @@ class Policy:
     # ------------------------------------------------------------ rules
     def evaluate(self, obj: dict, *, cluster: ClusterView | None = None, request: dict | None = None,
                  old_object: dict | None = None) -> list[Finding]:
-        """Every finding of every rule that applies to `obj`."""
+        """Every finding of every rule that applies to `obj`; the rules share
+        one step budget, the decision's."""
         out: list[Finding] = []
         if type(obj) is not dict:
             return out
         kind = obj.get("kind")
+        budget = Budget(self.step_limit)
         for rule in self.rules_for(kind if type(kind) is str else ""):
             if rule.applies(obj, request):
-                self._run(rule, obj, old_object, request, cluster, out)
+                self._run(rule, budget, obj, old_object, request, cluster, out)
         return out
 
     def check(self, objects: Iterable[dict], *, cluster: ClusterView | None = None) -> list[Finding]:
@@ -149,8 +151,8 @@ class Policy:
             findings.extend(self.evaluate(obj, cluster=cluster))
         return findings
 
-    def _run(self, rule: CompiledRule, obj, old, request, cluster, out: list) -> None:
-        frame = new_frame(Budget(self.step_limit), obj, old, request, cluster, rule.frame_size)
+    def _run(self, rule: CompiledRule, budget: Budget, obj, old, request, cluster, out: list) -> None:
+        frame = new_frame(budget, obj, old, request, cluster, rule.frame_size)
         if rule.pod_slots is not None:
             located = pod_of(obj)
             if located is None:
@@ -168,11 +170,12 @@ class Policy:
         changes: list[Change] = []
         errors: list[Finding] = []
         kind = obj.get("kind") if type(obj) is dict else None
+        budget = Budget(self.step_limit)
         for rule in self._mutations_for(kind if type(kind) is str else ""):
             if type(current) is not dict or not rule.applies(current, request):
                 continue
             out: list = []
-            self._run(rule, current, old_object, request, cluster, out)
+            self._run(rule, budget, current, old_object, request, cluster, out)
             sets = [item for item in out if type(item) is tuple]
             errors.extend(item for item in out if type(item) is not tuple)
             if sets:

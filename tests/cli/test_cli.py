@@ -164,3 +164,25 @@ def test_data_directories_are_found_from_anywhere(tmp_path):
 def test_yaml_output_of_values():
     code, out, _ = cli("eval", "{'a': [1, 2.5, 'x', null, true]}", "-o", "yaml")
     assert code == 0 and yaml.safe_load(out) == {"a": [1, 2.5, "x", None, True]}
+
+
+BAD_RULE_FILES = {
+    "syntax": ("rule r {\n  deny if (a\n}\n", 3, "unexpected-token"),
+    "unknown-name": ("rule r {\n  deny if objekt.spec\n}\n", 2, "unknown-name"),
+    "recursion": ("def f(x) = g(x)\ndef g(x) = f(x)\n", 1, "recursion"),
+    "type": ("let x = 'a' - 1\n", 1, "type-error"),
+    "deep": ("let x = " + "[" * 200 + "]" * 200 + "\n", 1, "too-deep"),
+    "huge": ("let x = " + " + ".join(["1"] * 5000) + "\n", 1, "too-deep"),
+    "binary": ("\x00\x01\x02", 1, "unexpected-character"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_RULE_FILES))
+def test_bad_rule_files_exit_2_with_a_location(tmp_path, name):
+    text, line, code = BAD_RULE_FILES[name]
+    path = tmp_path / f"{name}.rules"
+    path.write_text(text)
+    status, out, err = cli("parse", str(path))
+    assert status == 2 and out == ""
+    assert err.startswith(f"{path}:{line}:") and f"[{code}]" in err
+    assert "Traceback" not in err

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import ast
 from .builtins import FUNCTIONS, METHODS, Builtin
-from .errors import Diagnostic
+from .errors import Diagnostic, EvalError
 from .k8s.labels import SelectorError, parse_selector
 from .runtime.values import TYPES
 
@@ -67,6 +67,7 @@ class Resolution:
     types: dict[int, str] = field(default_factory=dict)
     builtins: dict[int, Builtin] = field(default_factory=dict)
     path_binders: set[int] = field(default_factory=set)  # for/let bound to a place in `object`
+    constants: dict[int, object] = field(default_factory=dict)  # calls folded at compile time
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def type_of(self, node: ast.Node) -> str:
@@ -96,6 +97,27 @@ class Scope:
             names.update(scope.names)
             scope = scope.parent
         return names
+
+
+_LITERAL_CONSTRUCTORS = {"selector": "invalid-selector", "quantity": "invalid-quantity"}
+
+
+def _is_literal_data(node: ast.Expr) -> bool:
+    if isinstance(node, ast.Literal):
+        return True
+    if isinstance(node, ast.ListLit):
+        return all(_is_literal_data(i) for i in node.items)
+    if isinstance(node, ast.MapLit):
+        return all(_is_literal_data(k) and _is_literal_data(v) for k, v in node.entries)
+    return False
+
+
+def _literal_value(node: ast.Expr) -> object:
+    if isinstance(node, ast.Literal):
+        return node.value
+    if isinstance(node, ast.ListLit):
+        return [_literal_value(i) for i in node.items]
+    return {_literal_value(k): _literal_value(v) for k, v in node.entries}
 
 
 def _named(node: ast.MethodCall) -> ast.Node:
@@ -448,6 +470,8 @@ class Checker:
             self.res.symbols[id(node)] = sym
             return self._user_call(node, sym, len(node.args))
         overloads = FUNCTIONS.get(node.function)
+        if node.function in _LITERAL_CONSTRUCTORS and overloads:
+            self._fold_literal(node)
         if overloads is None:
             if node.function in METHODS:
                 self.error("unknown-function", f"'{node.function}' is a method; write x.{node.function}(...)",
@@ -461,6 +485,19 @@ class Checker:
                        _did_you_mean(node.function, names))
             return "dyn"
         return self._pick(node, overloads, None, arg_types)
+
+    def _fold_literal(self, node: ast.Call) -> None:
+        """`selector("app in (a, b)")` and `quantity("1.5Gi")` with a literal
+        argument are the language's selector and quantity literals: checked
+        here, with a located message, and built once."""
+        if len(node.args) != 1 or not _is_literal_data(node.args[0]):
+            return
+        code = _LITERAL_CONSTRUCTORS[node.function]
+        value = _literal_value(node.args[0])
+        try:
+            self.res.constants[id(node)] = FUNCTIONS[node.function][0].fn(value)
+        except EvalError as err:
+            self.error(code, err.message, node.args[0])
 
     def _user_call(self, node: ast.Node, sym: Symbol, argc: int) -> str:
         decl = sym.decl

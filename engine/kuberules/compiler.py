@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 
 from . import ast
-from .builtins import METHODS, Builtin
+from .builtins import FUNCTIONS, METHODS, Builtin
 from .builtins.conversions import format_double
 from .checker import CONTEXT, Resolution, Symbol
 from .errors import EvalError
@@ -231,10 +231,11 @@ class ExprCompiler:
         args = [self.compile(a) for a in node.args]
         if sym is not None:
             return self.program.call(sym, args, node.span)
+        if id(node) in self.res.constants:
+            value = self.res.constants[id(node)]
+            return lambda f: value
         builtin = self.res.builtins.get(id(node))
         if builtin is None:
-            from .builtins import FUNCTIONS
-
             builtin = FUNCTIONS[node.function][0]
         return _call_builtin(builtin.fn, args, node.span, builtin.name)
 

@@ -186,3 +186,32 @@ def test_bad_rule_files_exit_2_with_a_location(tmp_path, name):
     assert status == 2 and out == ""
     assert err.startswith(f"{path}:{line}:") and f"[{code}]" in err
     assert "Traceback" not in err
+
+
+def test_select_lists_matching_objects_with_their_location(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "kind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web, tier: db}}\n"
+        "---\nkind: Pod\nmetadata: {name: b, labels: {app: web, legacy: 'true'}}\n"
+        "---\napiVersion: v1\nkind: List\nitems:\n"
+        "  - kind: Service\n    metadata: {name: c, labels: {app: api}}\n"
+        "  - kind: ConfigMap\n    metadata: {name: d}\n"
+    )
+    code, out, _ = cli("select", "app in (web, api), !legacy", str(path))
+    assert code == 0
+    assert out == f"{path}:1: Pod ns/a\n{path}:10: Service c\n"
+    code, out, _ = cli("select", "!app", str(tmp_path), "-o", "json")
+    data = json.loads(out)
+    assert data["selector"] == "!app" and [i["name"] for i in data["items"]] == ["d"]
+    assert data["items"][0]["line"] == 12
+    code, out, err = cli("select", "tier=nothing", str(path))
+    assert (code, out, err) == (0, "", "No resources found\n")
+
+
+def test_select_rejects_invalid_selectors_like_upstream(tmp_path):
+    code, out, err = cli("select", "app in (", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err == ("error: invalid selector 'app in (': unable to parse requirement: found '', "
+                   "expected: ',', ')' or identifier\n")
+    code, _, err = cli("select", "Bad Key=x", str(tmp_path))
+    assert code == 2 and "invalid selector" in err

@@ -100,6 +100,16 @@ VALUES = [
     ("selector('app=web,tier!=front').matches(object.metadata.labels)", False),
     ("selector({'matchLabels': {'app': 'web'}}).matches(object.metadata.labels)", True),
     ("selector({}).matches({'any': 'x'})", True), ("selector(null).matches({})", False),
+    ("selector('!legacy').matches({})", True), ("selector('tier notin (db)').matches({})", True),
+    ("selector('tier!=db').matches({})", True), ("selector('tier').matches({})", False),
+    ("selector('tier in (db)').matches({})", False),
+    ("string(selector('b in (y, x),a'))", "a,b in (x,y)"),
+    # names
+    ("isDNS1123Label('web-1')", True), ("isDNS1123Label('Web_1')", False),
+    ("isDNS1123Subdomain('a.b-c')", True), ("isQualifiedName('app.kubernetes.io/name')", True),
+    ("isQualifiedName('-bad')", False), ("isLabelValue('')", True),
+    ("nameErrors('dns1123-label', 'ok')", []),
+    ("size(nameErrors('dns1123-label', 'x'.lowerAscii() + '_'))", 1),
 ]
 
 
@@ -140,12 +150,13 @@ ERRORS = [
     ("int(1e300)", "overflow"),
     ("'abc'.matches('(')", "invalid_argument"),
     ("'abc'.substring(2, 1)", "index_out_of_range"),
-    ("quantity('1.5.5')", "invalid_argument"),
+    ("quantity(object.metadata.name + '1.5.5')", "invalid_argument"),
     ("quantity('1.5').asInteger()", "invalid_argument"),
-    ("selector('a in (')", "invalid_argument"),
+    ("selector(object.metadata.name + ' in (')", "invalid_argument"),
     ("[1, 2].exists_one(x, object.spec.missing)", "no_such_key"),
     ("{'a': 1, 'a': 2}", "invalid_argument"),
     ("[].min()", "invalid_argument"),
+    ("nameErrors('dns', 'x')", "invalid_argument"),
 ]
 
 

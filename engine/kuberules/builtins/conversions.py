@@ -6,6 +6,7 @@ import math
 import re
 
 from ..errors import EvalError
+from ..k8s.labels import Selector
 from ..k8s.quantity import Quantity
 from ..runtime.values import INT64_MAX, INT64_MIN, CelType, cel_type, no_overload
 from . import function
@@ -90,7 +91,7 @@ def to_string(value: object) -> str:
         return str(value)
     if t is float:
         return format_double(value)
-    if t is Quantity:
+    if t is Quantity or t is Selector:
         return str(value)
     if t is CelType:
         return value.name

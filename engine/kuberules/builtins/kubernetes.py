@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import EvalError
 from ..k8s.labels import Selector, SelectorError, parse_selector, selector_from_label_selector
+from ..k8s.names import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 from ..k8s.quantity import Quantity, QuantityError
 from ..runtime.values import no_overload
 from . import function, method
@@ -121,3 +122,44 @@ def selector_matches(sel: Selector, labels: object) -> bool:
     if type(labels) is not dict:
         raise EvalError("no_such_overload", "selector.matches() expects a map of labels")
     return sel.matches(labels)
+
+
+_NAME_CHECKS = {
+    "dns1123-label": is_dns1123_label,
+    "dns1123-subdomain": is_dns1123_subdomain,
+    "qualified-name": is_qualified_name,
+    "label-value": is_valid_label_value,
+}
+
+
+@function("nameErrors", ("string", "string"), "list")
+def name_errors(kind: str, value: str) -> list[str]:
+    """Upstream's messages for `value` as a Kubernetes name of `kind`
+    (dns1123-label, dns1123-subdomain, qualified-name, label-value); empty
+    when valid."""
+    check = _NAME_CHECKS.get(kind) if type(kind) is str else None
+    if check is None:
+        raise EvalError("invalid_argument", f"nameErrors: kind must be one of {', '.join(_NAME_CHECKS)}")
+    if type(value) is not str:
+        raise EvalError("no_such_overload", "nameErrors: the name must be a string")
+    return check(value)
+
+
+@function("isDNS1123Label", ("string",), "bool")
+def is_dns_label(value: str) -> bool:
+    return not name_errors("dns1123-label", value)
+
+
+@function("isDNS1123Subdomain", ("string",), "bool")
+def is_dns_subdomain(value: str) -> bool:
+    return not name_errors("dns1123-subdomain", value)
+
+
+@function("isQualifiedName", ("string",), "bool")
+def is_qualified(value: str) -> bool:
+    return not name_errors("qualified-name", value)
+
+
+@function("isLabelValue", ("string",), "bool")
+def is_label_value(value: str) -> bool:
+    return not name_errors("label-value", value)

@@ -17,8 +17,9 @@ from ..k8s.load import InputError
 from . import eval as eval_cmd
 from . import fmt as fmt_cmd
 from . import parse as parse_cmd
+from . import select as select_cmd
 
-COMMANDS = (parse_cmd, fmt_cmd, eval_cmd)
+COMMANDS = (parse_cmd, fmt_cmd, eval_cmd, select_cmd)
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 

@@ -17,6 +17,8 @@ from .errors import Diagnostic, EvalError, RuleError
 from .k8s.cluster import ClusterView
 from .policy import Policy
 
+__version__ = "0.1.0"
+
 __all__ = [
     "ClusterView",
     "Diagnostic",

@@ -116,6 +116,14 @@ class Policy:
         self._by_kind: dict[str, list[CompiledRule]] = {}
         self._mutations_by_kind: dict[str, list[CompiledRule]] = {}
 
+    def restrict(self, keep) -> Policy:
+        """The same compiled policy with only the rules `keep(rule)` accepts."""
+        subset = object.__new__(Policy)
+        subset.__dict__.update(self.__dict__)
+        subset.rules = [r for r in self.rules if keep(r)]
+        subset._by_kind = {}
+        return subset
+
     # ------------------------------------------------------------ index
     def rules_for(self, kind: str) -> list[CompiledRule]:
         """The rules that can apply to objects of `kind`, computed once per kind."""

@@ -1,0 +1,111 @@
+"""`kuberules check PATH...`: the CI gate.
+
+Loads manifests (files, directories, `-` for stdin), validates their shape
+against the JSON Schemas in specs/, applies a policy (the bundled library by
+default), and reports located problems in the format CI reads. Exit 0 when
+clean (warnings allowed), 1 on violations, 2 when an input was unreadable
+(the other inputs are still reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from typing import TextIO
+
+from ..checker import SEVERITIES
+from ..decision import format_path, object_ref
+from ..engine import Engine
+from ..k8s.cluster import ClusterView
+from ..k8s.load import InputError, read_located
+from ..report import FORMATS
+from ..report.model import Checked, CheckReport, Problem, RuleInfo
+from ..resources import policies_dir
+
+SKIP_ANNOTATION = "kuberules.dev/skip"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("check", help="check manifests against policies (the CI gate)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="manifest files, directories, or - for stdin")
+    p.add_argument("-p", "--policy", action="append", default=[], metavar="POLICY",
+                   help="rule files or directories (default: the bundled library)")
+    p.add_argument("--cluster", action="append", default=[], metavar="PATH",
+                   help="objects already in the cluster, for cross-object rules")
+    p.add_argument("-o", "--output", choices=sorted(FORMATS), default="text")
+    p.add_argument("--rule", action="append", default=[], metavar="ID",
+                   help="only these rules (id, bare name or glob such as 'library.security.*')")
+    p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="never these rules")
+    p.add_argument("--severity", choices=SEVERITIES, metavar="LEVEL",
+                   help=f"only rules of this severity or worse ({', '.join(reversed(SEVERITIES))})")
+    p.set_defaults(run=run)
+
+
+def _matches(rule_id: str, patterns: list[str]) -> bool:
+    name = rule_id.rsplit(".", 1)[-1]
+    return any(fnmatch.fnmatchcase(rule_id, p) or p == name for p in patterns)
+
+
+def _skipped(obj: dict) -> list[str]:
+    meta = obj.get("metadata") if type(obj.get("metadata")) is dict else {}
+    notes = meta.get("annotations") if type(meta.get("annotations")) is dict else {}
+    value = notes.get(SKIP_ANNOTATION)
+    return [s.strip() for s in value.split(",") if s.strip()] if type(value) is str else []
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    engine = Engine()
+    policy = engine.load(*args.policy) if args.policy else engine.load(policies_dir() / "library")
+    rank = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
+
+    def keep(rule) -> bool:
+        if args.rule and not _matches(rule.rule_id, args.rule):
+            return False
+        if args.skip_rule and _matches(rule.rule_id, args.skip_rule):
+            return False
+        severity = rule.meta.get("severity", "medium")
+        return not args.severity or rank.get(severity, 2) <= rank[args.severity]
+
+    policy = policy.restrict(keep)
+    report = CheckReport()
+    for rule in policy.rules:
+        report.rules[rule.rule_id] = RuleInfo(
+            rule.rule_id, rule.meta.get("title", rule.name), rule.meta.get("severity", "medium"),
+            rule.meta.get("rationale", ""), rule.meta.get("fix", ""), rule.decl.span.location(),
+        )
+    documents = []
+    for path in args.paths:
+        try:
+            documents.extend(read_located([path]))
+        except InputError as err:
+            report.input_errors.append(str(err))
+    cluster_objects = []
+    for path in args.cluster:
+        try:
+            cluster_objects.extend(d.object for d in read_located([path]))
+        except InputError as err:
+            report.input_errors.append(str(err))
+    objects = [d.object for d in documents if type(d.object) is dict]
+    cluster = ClusterView(objects + [o for o in cluster_objects if type(o) is dict])
+    report.files = len({d.file for d in documents})
+    for doc in documents:
+        obj = doc.object
+        if type(obj) is not dict or "kind" not in obj:
+            report.input_errors.append(f"{doc.location()}: document has no kind")
+            continue
+        report.objects += 1
+        skipped = _skipped(obj)
+        applied = []
+        for finding in policy.evaluate(obj, cluster=cluster):
+            if skipped and ("*" in skipped or _matches(finding.rule_id, skipped)):
+                continue
+            report.problems.append(Problem(
+                doc.file, doc.line, 1, finding.rule_id, finding.effect, finding.severity,
+                finding.message, object_ref(obj), format_path(finding.path),
+            ))
+        for rule in policy.rules_for(str(obj.get("kind"))):
+            if rule.applies(obj, None) and not (skipped and ("*" in skipped or _matches(rule.rule_id, skipped))):
+                applied.append(rule.rule_id)
+        report.checked.append(Checked(doc.file, doc.line, object_ref(obj), applied))
+    FORMATS[args.output](report, stdout)
+    return report.exit_code()

@@ -263,8 +263,8 @@ def _parse_int64(text: str) -> int | None:
     if not isinstance(text, str):
         return None
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if not digits or any(c not in "0123456789" for c in digits):
-        return None
+    if not digits or any(c not in "0123456789" for c in digits) or len(digits.lstrip("0")) > 19:
+        return None  # more than 19 significant digits never fits an int64
     value = int(text)
     return value if -(2**63) <= value < 2**63 else None
 

@@ -13,6 +13,14 @@ different mantissa. A Quantity therefore records which form upstream would hold
 (`int64_backed`) next to the exact amount `unscaled * 10**exponent`; every
 operation below picks the form upstream would pick. No binary float is ever
 part of the value.
+
+A manifest can write `1e999999999`, so no operation builds `10**n` for an n
+beyond _MAX_RESCALE (upstream's inf.Dec would, and spend minutes and gigabytes
+on it). Parsing keeps such an amount unexpanded (same value; upstream's
+representation differs only where every observable agrees), comparing and
+hashing never expand, printing a BinarySI amount that large falls back to its
+DecimalSI text, and an add, sub or integer conversion whose exact result would
+need more digits raises QuantityError.
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_INT64_FACTORS = 18  # decimal digits the int64 fast path accepts (math.go)
 _NANO = -9
 _LOG10_MAX_INT64 = 19  # 10**19 is the first power of ten beyond int64
+# The largest power of ten an operation multiplies by. Beyond it a result is astronomically
+# long (1e4096 is far past any resource) and only a hostile manifest gets there.
+_MAX_RESCALE = 4096
 _DIGITS = "0123456789"
 _SUFFIX_CHARS = "eEinumkKMGTP"
 _DECIMAL_SUFFIXES = {
@@ -173,7 +184,10 @@ class Quantity:
             total = _int64_add((self.unscaled, self.exponent), (y.unscaled, y.exponent))
             if total is not None:
                 return Quantity(*total, fmt)
-        return Quantity(*_dec_add(self.unscaled, self.exponent, y.unscaled, y.exponent), fmt, False)
+        total = _dec_add(self.unscaled, self.exponent, y.unscaled, y.exponent)
+        if total is None:
+            raise QuantityError(_too_far_apart("add", self, y))
+        return Quantity(*total, fmt, False)
 
     def __sub__(self, other: Quantity | int) -> Quantity:
         """Quantity.Sub; an int operand is NewQuantity(n, DecimalExponent) as in CEL's sub(int)."""
@@ -190,6 +204,8 @@ class Quantity:
                 if total is not None:
                     return Quantity(*total, fmt)
         difference = _dec_add(self.unscaled, self.exponent, -y.unscaled, y.exponent)
+        if difference is None:
+            raise QuantityError(_too_far_apart("subtract", self, y))
         return Quantity(*difference, fmt, False)
 
     def __mul__(self, other: int) -> Quantity:
@@ -241,7 +257,7 @@ class Quantity:
         try:
             base = float(self.unscaled)
         except OverflowError:
-            base = math.copysign(math.inf, self.unscaled)
+            base = math.inf if self.unscaled > 0 else -math.inf  # copysign would convert it too
         if self.exponent == 0:
             return base
         return base * _go_pow10(self.exponent)
@@ -251,7 +267,12 @@ class Quantity:
         return other.format if self.unscaled == 0 else self.format
 
     def _whole(self) -> int | None:
-        """The value if it is a whole number (AsScale(0) is exact), else None."""
+        """The value if it is a whole number (AsScale(0) is exact), else None.
+
+        None too beyond 10**_MAX_RESCALE, whose digits upstream would write out in full.
+        """
+        if self.exponent > _MAX_RESCALE:
+            return None
         if self.exponent >= 0:
             return self.unscaled * 10**self.exponent
         quotient, remainder = divmod(self.unscaled, 10**-self.exponent)
@@ -282,6 +303,8 @@ class Quantity:
         elif abs(u) < _INT64_MAX and -delta < _LOG10_MAX_INT64:
             quotient, remainder = divmod(abs(u), 10**-delta)
             result = (quotient if u > 0 else -quotient) + (remainder != 0)
+        elif -delta > abs(u).bit_length():  # 10**-delta > |u|: the ceiling is 1 or 0
+            result = 1 if u > 0 else 0
         else:
             result = -(-u // 10**-delta)
         if result is None or not _fits_int64(result):
@@ -375,7 +398,7 @@ def _parse_int64_form(
 
 def _parse_dec_form(value: str, base: int, exponent: int, fmt: Format) -> Quantity:
     """ParseQuantity's inf.Dec path: round up to nano, cap BinarySI at MaxInt64."""
-    sign = value[0] if value[0] in "+-" else ""
+    sign = value[:1] if value[:1] in ("+", "-") else ""  # value is "" for a bare suffix: "Pi"
     whole, _, fraction = value[len(sign) :].partition(".")
     if not whole + fraction:  # inf.Dec.SetString needs a digit: "." or "-." before a suffix
         raise QuantityError(ERR_NUMERIC)
@@ -384,8 +407,9 @@ def _parse_dec_form(value: str, base: int, exponent: int, fmt: Format) -> Quanti
         exp += exponent
     else:
         magnitude <<= exponent
-    if magnitude:
-        # Round away from zero to nano, so that a tiny request still gets something.
+    if magnitude and exp - _NANO <= _MAX_RESCALE:
+        # Round away from zero to nano, so that a tiny request still gets something. (Beyond
+        # _MAX_RESCALE the amount is a whole number of nanos already, and stays unexpanded.)
         magnitude, exp = _round_up_to_nano(magnitude, exp), _NANO
         if fmt is Format.BINARY_SI and magnitude > _INT64_MAX * 10**-_NANO:
             magnitude, exp = _INT64_MAX, 0
@@ -408,6 +432,8 @@ def _parse_int64(text: str) -> int | None:
     """strconv.ParseInt(text, 10, 64), or None where it returns an error."""
     digits = text[1:] if text[:1] in ("+", "-") else text
     if not digits or any(c not in _DIGITS for c in digits):
+        return None
+    if len(digits.lstrip("0")) > _LOG10_MAX_INT64:  # out of range; int() would refuse 4300+ digits
         return None
     value = int(text)
     return value if _fits_int64(value) else None
@@ -527,10 +553,28 @@ def _int64_mul(value: int, scale: int, factor: int) -> tuple[int, int] | None:
     return product, scale
 
 
-def _dec_add(xu: int, xe: int, yu: int, ye: int) -> tuple[int, int]:
-    """inf.Dec.Add: both operands rescaled to the smaller exponent."""
+def _dec_add(xu: int, xe: int, yu: int, ye: int) -> tuple[int, int] | None:
+    """inf.Dec.Add: both operands rescaled to the smaller exponent.
+
+    None when that would multiply a non-zero operand by more than 10**_MAX_RESCALE. A zero
+    operand is then left out instead, which gives the same value unexpanded.
+    """
     e = min(xe, ye)
+    if max(xe, ye) - e > _MAX_RESCALE:
+        if not xu:
+            return yu, ye
+        if not yu:
+            return xu, xe
+        return None
     return xu * 10 ** (xe - e) + yu * 10 ** (ye - e), e
+
+
+def _too_far_apart(verb: str, x: Quantity, y: Quantity) -> str:
+    apart = abs(x.exponent - y.exponent)
+    return (
+        f"cannot {verb} {x} and {y} exactly: their scales are {apart} digits apart, "
+        f"beyond the {_MAX_RESCALE} kuberules computes"
+    )
 
 
 def _compare(xu: int, xe: int, yu: int, ye: int) -> int:

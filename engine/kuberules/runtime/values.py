@@ -12,7 +12,7 @@ import math
 
 from ..errors import EvalError
 from ..k8s.labels import Selector
-from ..k8s.quantity import Quantity
+from ..k8s.quantity import Quantity, QuantityError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -160,12 +160,10 @@ def add(a, b):
     if ta is tb:
         if ta is int:
             return check_int(a + b, "_+_")
-        if ta in (float, str):
-            return a + b
-        if ta is list:
+        if ta in (float, str, list):
             return a + b
         if ta is Quantity:
-            return a + b
+            return _exact(a.__add__, b)
     raise no_overload("_+_", a, b)
 
 
@@ -174,9 +172,20 @@ def subtract(a, b):
     if ta is tb:
         if ta is int:
             return check_int(a - b, "_-_")
-        if ta is float or ta is Quantity:
+        if ta is float:
             return a - b
+        if ta is Quantity:
+            return _exact(a.__sub__, b)
     raise no_overload("_-_", a, b)
+
+
+def _exact(operation, other):
+    """Quantity arithmetic refuses sums it cannot hold exactly (scales
+    thousands of digits apart): that is an error value, not a crash."""
+    try:
+        return operation(other)
+    except QuantityError as err:
+        raise EvalError("invalid_argument", str(err)) from None
 
 
 def multiply(a, b):

@@ -33,6 +33,7 @@ _PY_TYPES = {
     "quantity": Quantity, "selector": Selector, "cluster": ClusterView,
 }
 _INT_MIN, _INT_MAX = V.INT64_MIN, V.INT64_MAX
+_ABSENT = object()
 
 
 def _no_key(name: object, span: Span) -> EvalError:
@@ -373,6 +374,8 @@ class ExprCompiler:
 
     def _Binary(self, node: ast.Binary) -> Closure:
         op = node.op
+        if op == "??":
+            return self._coalesce(node)
         left = self.compile(node.left)
         right = self.compile(node.right)
         span = node.span
@@ -380,16 +383,6 @@ class ExprCompiler:
             return _and(left, right, span)
         if op == "||":
             return _or(left, right, span)
-        if op == "??":
-            def coalesce(f):
-                try:
-                    v = left(f)
-                except EvalError as e:
-                    if e.code in EvalError.ABSENT:
-                        return right(f)
-                    raise
-                return right(f) if v is None else v
-            return coalesce
         if op == "==":
             def eq(f):
                 a, b = left(f), right(f)
@@ -439,6 +432,37 @@ class ExprCompiler:
                 raise e.located(span) from None
 
         return arith
+
+    def _coalesce(self, node: ast.Binary) -> Closure:
+        left = self.compile_soft(node.left)
+        right = self.compile(node.right)
+
+        def coalesce(f):
+            try:
+                v = left(f)
+            except EvalError as e:
+                if e.code in EvalError.ABSENT:
+                    return right(f)
+                raise
+            return right(f) if v is None or v is _ABSENT else v
+        return coalesce
+
+    def compile_soft(self, node: ast.Expr) -> Closure:
+        """Like compile, but a missing key or a select on null gives _ABSENT
+        instead of raising: `??` needs no exception on its common path."""
+        if isinstance(node, ast.Select) and self.res.symbols.get(id(node)) is None:
+            operand = self.compile_soft(node.operand)
+            name, span = node.field, node.span
+
+            def select(f):
+                v = operand(f)
+                if v.__class__ is dict:
+                    return v.get(name, _ABSENT)
+                if v is None or v is _ABSENT:
+                    return _ABSENT
+                raise EvalError("no_such_overload", f"cannot select field '{name}' of a {V.type_name(v)}", span)
+            return select
+        return self.compile(node)
 
     def _Conditional(self, node: ast.Conditional) -> Closure:
         cond, then, other = self.compile(node.cond), self.compile(node.then), self.compile(node.otherwise)
@@ -700,18 +724,55 @@ class ProgramCompiler:
 
     def call(self, sym: Symbol, args: list[Closure], span: Span) -> Closure:
         decl = sym.decl
-        holder: list = []
+        body = None
+        pad: list = []
+        n = len(args)
+
+        def resolve():
+            nonlocal body, pad
+            body, size = self.function(decl)
+            pad = [None] * max(0, size - HEADER - n)
+
+        if n == 0:
+            def call0(f):
+                if body is None:
+                    resolve()
+                b = f[0]
+                b.steps -= 1
+                if b.steps < 0:
+                    b.spend(0, span)
+                return body([b, f[1], f[2], f[3], f[4], *pad])
+            return call0
+        if n == 1:
+            (a0,) = args
+
+            def call1(f):
+                if body is None:
+                    resolve()
+                b = f[0]
+                b.steps -= 1
+                if b.steps < 0:
+                    b.spend(0, span)
+                return body([b, f[1], f[2], f[3], f[4], a0(f), *pad])
+            return call1
+        if n == 2:
+            a0, a1 = args
+
+            def call2(f):
+                if body is None:
+                    resolve()
+                b = f[0]
+                b.steps -= 1
+                if b.steps < 0:
+                    b.spend(0, span)
+                return body([b, f[1], f[2], f[3], f[4], a0(f), a1(f), *pad])
+            return call2
 
         def call(f):
-            if not holder:
-                holder.append(self.function(decl))
-            body, size = holder[0]
+            if body is None:
+                resolve()
             f[0].spend(1, span)
-            frame = f[:HEADER]
-            frame.extend([a(f) for a in args])
-            if size > len(frame):
-                frame.extend([None] * (size - len(frame)))
-            return body(frame)
+            return body([*f[:HEADER], *[a(f) for a in args], *pad])
 
         return call
 

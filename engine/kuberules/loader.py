@@ -28,6 +28,7 @@ class Loader:
             self.roots.append(policies_dir())
         self.modules: dict[str, ModuleScope] = {}
         self.files: dict[Path, ModuleScope] = {}
+        self.failed: set[Path] = set()  # read or parsed with errors: reported once
         self.paths: dict[str, Path | None] = {}
         self.diagnostics: list[Diagnostic] = []
 
@@ -66,13 +67,19 @@ class Loader:
         resolved = path.resolve()
         if resolved in self.files:
             return self.files[resolved]
+        if resolved in self.failed:
+            return None
+        self.failed.add(resolved)  # until it loads
         try:
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             self.diagnostics.append(Diagnostic("unreadable-file", f"{path}: {reason}", None))
             return None
-        return self.add_source(SourceFile(str(path), text), path)
+        module = self.add_source(SourceFile(str(path), text), path)
+        if module is not None:
+            self.failed.discard(resolved)
+        return module
 
     # ---------------------------------------------------------- imports
     def resolve_imports(self) -> None:
@@ -85,6 +92,8 @@ class Loader:
     def _resolve(self, scope: ModuleScope) -> None:
         for imp in scope.module.imports:
             target = self.modules.get(imp.package) or self._find(imp.package, scope)
+            if target is _BROKEN:
+                continue  # the imported file has errors of its own, already reported
             if target is None:
                 hint = difflib.get_close_matches(imp.package, sorted(self.modules), n=1)
                 self.diagnostics.append(Diagnostic(
@@ -112,6 +121,8 @@ class Loader:
             if candidate.is_file():
                 before = len(self.modules)
                 module = self._add_file(candidate)
+                if module is None:
+                    return _BROKEN
                 if module is not None and len(self.modules) > before and module.name != package:
                     self.diagnostics.append(Diagnostic(
                         "package-mismatch",
@@ -127,6 +138,9 @@ class Loader:
         if self.diagnostics:
             raise RuleError(self.diagnostics)
         return list(self.modules.values())
+
+
+_BROKEN = ModuleScope(ast.Module(None, (), ()), "<broken>")
 
 
 def _package_span(source: SourceFile, module: ast.Module) -> Span:

@@ -14,6 +14,9 @@ from ..runtime.values import no_overload
 from . import function, method
 
 
+_PARSED: dict = {}
+
+
 @function("quantity", ("dyn",), "quantity")
 def quantity(value: object) -> Quantity:
     t = type(value)
@@ -21,7 +24,12 @@ def quantity(value: object) -> Quantity:
         if t is Quantity:
             return value
         if t is str:
-            return Quantity.parse(value)
+            q = _PARSED.get(value)
+            if q is None:
+                if len(_PARSED) >= 4096:
+                    _PARSED.clear()
+                q = _PARSED[value] = Quantity.parse(value)
+            return q
         if t is int or t is float:
             return Quantity.from_number(value)
     except QuantityError as err:

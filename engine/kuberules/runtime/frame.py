@@ -8,8 +8,10 @@ Lists index faster than attribute lookups, and closures capture slot numbers.
 from __future__ import annotations
 
 from ..errors import EvalError
+from ..k8s.cluster import ClusterView
 
 HEADER = 5  # budget + four context slots
+EMPTY_CLUSTER = ClusterView()
 DEFAULT_STEPS = 1_000_000
 
 
@@ -38,7 +40,9 @@ class Budget:
 
 
 def new_frame(budget: Budget, obj, old, request, cluster, size: int) -> list:
-    frame = [budget, obj, old, request, cluster]
+    """Without a snapshot, `cluster` is an empty one: rules that look across
+    objects then find nothing rather than fail."""
+    frame = [budget, obj, old, request, EMPTY_CLUSTER if cluster is None else cluster]
     if size > HEADER:
         frame.extend([None] * (size - HEADER))
     return frame

@@ -123,6 +123,17 @@ def selector(value: object) -> Selector:
     raise no_overload("selector", value)
 
 
+@function("selectorErrors", ("dyn",), "list")
+def selector_errors(value: object) -> list[str]:
+    """Why a selector (string or LabelSelector object) is invalid, in
+    upstream's words; empty when it is valid."""
+    try:
+        selector(value)
+    except EvalError as err:
+        return [err.message]
+    return []
+
+
 @method("matches", "selector", ("dyn",), "bool")
 def selector_matches(sel: Selector, labels: object) -> bool:
     if labels is None:

@@ -18,7 +18,8 @@ from ..policytest import find_test_files, run_test_file
 def add_parser(sub) -> None:
     p = sub.add_parser("test", help="run policy unit tests (*.test.yaml)")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="test files or directories")
-    p.add_argument("--run", metavar="REGEX", help="only cases whose 'rule on object' name matches")
+    p.add_argument("--run", dest="run_filter", metavar="REGEX",
+                   help="only cases whose 'rule on object' name matches")
     p.add_argument("-v", "--verbose", action="store_true", help="print passing cases too")
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.set_defaults(run=run)
@@ -29,7 +30,11 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not files:
         print("error: no *.test.yaml files found", file=stderr)
         return 2
-    pattern = re.compile(args.run) if args.run else None
+    try:
+        pattern = re.compile(args.run_filter) if args.run_filter else None
+    except re.error as err:
+        print(f"error: --run: invalid regular expression: {err}", file=stderr)
+        return 2
     engine = Engine()
     results = [run_test_file(f, engine) for f in files]
     if pattern is not None:

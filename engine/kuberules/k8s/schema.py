@@ -87,16 +87,21 @@ class SchemaValidator:
             raise FileNotFoundError(f"no Kubernetes schemas in {self.directory}")
 
     def known(self, obj: object) -> bool:
-        """Whether there is a schema for this object's apiVersion and kind."""
+        """Whether there is a schema for this object's apiVersion and kind.
+
+        The kind is looked up case-insensitively, so `kind: deployment` is known and
+        `errors` reports it against the schema's `enum` ("Deployment").
+        """
         return self._file(obj) is not None
 
     def is_valid(self, obj: object) -> bool:
-        """True exactly when `errors(obj)` is empty, without building messages when it is."""
+        """True exactly when `errors(obj)` is empty, without building any message."""
         name = self._file(obj)
         if name is None:
             return True
         compiled = _compiled(self.directory, name)
-        return compiled.passes(obj) or not _problems(compiled.detailed, obj)
+        # Every jsonschema error becomes at least one problem, so its yes/no is errors()'s.
+        return compiled.passes(obj) or compiled.detailed.is_valid(obj)
 
     def errors(self, obj: object) -> list[SchemaProblem]:
         """Every problem, sorted by path; [] for a valid object or a kind without a schema."""
@@ -140,7 +145,7 @@ class _Compiled:
             self.fast(obj)
         except fastjsonschema.JsonSchemaValueException:
             return False
-        except Exception:  # noqa: BLE001 - odd data the generated code did not expect
+        except Exception:  # odd data the generated code did not expect: let jsonschema judge
             return self.detailed.is_valid(obj)
         return True
 

@@ -18,11 +18,13 @@ from ..decision import format_path, object_ref
 from ..engine import Engine
 from ..k8s.cluster import ClusterView
 from ..k8s.load import InputError, read_located
+from ..k8s.schema import KUBERNETES_VERSION, SchemaValidator
 from ..report import FORMATS
 from ..report.model import Checked, CheckReport, Problem, RuleInfo
 from ..resources import policies_dir
 
 SKIP_ANNOTATION = "kuberules.dev/skip"
+SCHEMA_RULE = "kubernetes.schema"
 
 
 def add_parser(sub) -> None:
@@ -36,6 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument("--rule", action="append", default=[], metavar="ID",
                    help="only these rules (id, bare name or glob such as 'library.security.*')")
     p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="never these rules")
+    p.add_argument("--strict", action="store_true", help="unknown fields are schema errors")
+    p.add_argument("--no-schema", action="store_true", help="skip JSON Schema validation")
     p.add_argument("--severity", choices=SEVERITIES, metavar="LEVEL",
                    help=f"only rules of this severity or worse ({', '.join(reversed(SEVERITIES))})")
     p.set_defaults(run=run)
@@ -85,6 +89,17 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             cluster_objects.extend(d.object for d in read_located([path]))
         except InputError as err:
             report.input_errors.append(str(err))
+    schema = None if args.no_schema else SchemaValidator(strict=args.strict)
+    if schema is not None and (not args.rule or _matches(SCHEMA_RULE, args.rule)) and not (
+        args.skip_rule and _matches(SCHEMA_RULE, args.skip_rule)
+    ):
+        report.rules[SCHEMA_RULE] = RuleInfo(
+            SCHEMA_RULE, f"Manifests match the Kubernetes {KUBERNETES_VERSION} API schema", "high",
+            "The API server rejects an object whose fields have the wrong type or miss required ones.",
+            "Fix the field named in the message; see `kubectl explain KIND.FIELD`.",
+        )
+    else:
+        schema = None
     objects = [d.object for d in documents if type(d.object) is dict]
     cluster = ClusterView(objects + [o for o in cluster_objects if type(o) is dict])
     report.files = len({d.file for d in documents})
@@ -96,11 +111,21 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         report.objects += 1
         skipped = _skipped(obj)
         applied = []
+        if schema is not None and not (skipped and ("*" in skipped or _matches(SCHEMA_RULE, skipped))):
+            for problem in schema.errors(obj):
+                line, column = doc.position(problem.path) or (doc.line, 1)
+                report.problems.append(Problem(
+                    doc.file, line, column, SCHEMA_RULE, "deny", "high", problem.message, object_ref(obj),
+                    format_path(problem.path),
+                ))
+            if schema.known(obj):
+                applied.append(SCHEMA_RULE)
         for finding in policy.evaluate(obj, cluster=cluster):
             if skipped and ("*" in skipped or _matches(finding.rule_id, skipped)):
                 continue
+            line, column = doc.position(finding.path) or (doc.line, 1)
             report.problems.append(Problem(
-                doc.file, doc.line, 1, finding.rule_id, finding.effect, finding.severity,
+                doc.file, line, column, finding.rule_id, finding.effect, finding.severity,
                 finding.message, object_ref(obj), format_path(finding.path),
             ))
         for rule in policy.rules_for(str(obj.get("kind"))):

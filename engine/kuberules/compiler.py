@@ -52,7 +52,11 @@ def display(value: object) -> str:
     if t is float:
         return format_double(value)
     if t in (list, dict):
-        return json.dumps(value, default=str, sort_keys=True)
+        return json.dumps(value, default=display, sort_keys=True)
+    if t is V.CelType:
+        return value.name
+    if t is ClusterView:
+        return f"<cluster of {len(value)} objects>"
     return str(value)
 
 
@@ -136,7 +140,10 @@ class ExprCompiler:
                 if type(key) not in (str, int, bool):
                     raise EvalError("invalid_argument", f"unsupported map key type {V.type_name(key)}", span)
                 if key in out:
-                    raise EvalError("invalid_argument", f"duplicate map key {display(key)}", span)
+                    # Python cannot keep 1 and true apart as dict keys: refuse rather than merge.
+                    same = next(k for k in out if k == key)
+                    problem = "duplicate map key" if type(same) is type(key) else "map keys cannot mix int and bool:"
+                    raise EvalError("invalid_argument", f"{problem} {display(key)}", span)
                 out[key] = v(f)
             return out
 
@@ -279,6 +286,8 @@ class ExprCompiler:
                     try:
                         v = body(f)
                     except EvalError as e:
+                        if e.code == "step_limit":  # running out of budget always fails
+                            raise
                         err = err or e
                         continue
                     if v is False:
@@ -298,6 +307,8 @@ class ExprCompiler:
                     try:
                         v = body(f)
                     except EvalError as e:
+                        if e.code == "step_limit":  # running out of budget always fails
+                            raise
                         err = err or e
                         continue
                     if v is True:
@@ -613,13 +624,15 @@ def _and(left: Closure, right: Closure, span: Span) -> Closure:
         try:
             a = left(f)
         except EvalError as e:
+            if e.code == "step_limit":
+                raise
             a = e
         if a is False:
             return False
         try:
             b = right(f)
         except EvalError as e:
-            if a is True:
+            if a is True or e.code == "step_limit":
                 raise
             b = e
         if b is False:
@@ -642,13 +655,15 @@ def _or(left: Closure, right: Closure, span: Span) -> Closure:
         try:
             a = left(f)
         except EvalError as e:
+            if e.code == "step_limit":
+                raise
             a = e
         if a is True:
             return True
         try:
             b = right(f)
         except EvalError as e:
-            if a is False:
+            if a is False or e.code == "step_limit":
                 raise
             b = e
         if b is True:

@@ -5,10 +5,15 @@ Every reporter and every CLI command reads these and nothing else.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
 from .errors import EvalError
 from .source import Span
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
 
 
 def format_path(path: tuple) -> str:
@@ -17,6 +22,8 @@ def format_path(path: tuple) -> str:
     for part in path:
         if type(part) is int:
             out.append(f"[{part}]")
+        elif not _PLAIN_KEY.match(str(part)):  # metadata.annotations["example.com/team"]
+            out.append(f"[{json.dumps(str(part))}]")
         elif out:
             out.append("." + str(part))
         else:

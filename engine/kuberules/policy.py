@@ -34,7 +34,7 @@ class CompiledRule:
     kinds: frozenset | None
     pods: bool
     namespaces: tuple[str, ...]
-    selector: object
+    selectors: tuple
     operations: frozenset | None
     run: Step = field(repr=False)
     pod_slots: tuple[int, int] | None
@@ -55,9 +55,10 @@ class CompiledRule:
             ns = meta.get("namespace") or ""
             if not any(fnmatch.fnmatchcase(ns, p) for p in self.namespaces):
                 return False
-        if self.selector is not None:
+        if self.selectors:
             labels = meta.get("labels")
-            if not self.selector.matches(labels if type(labels) is dict else {}):
+            labels = labels if type(labels) is dict else {}
+            if not all(s.matches(labels) for s in self.selectors):  # every clause must hold
                 return False
         if self.operations is not None:
             op = request.get("operation") if type(request) is dict else None
@@ -233,6 +234,8 @@ class Policy:
         states include `state` and whose guard holds decides; with none, the
         state stays and nothing happens."""
         m = self.machine(machine)
+        if state not in m.states:
+            raise KeyError(f"machine '{m.name}' has no state '{state}'; states: {', '.join(m.states)}")
         params = m.events.get(event)
         if params is None:
             raise KeyError(f"machine '{m.name}' has no event '{event}'")
@@ -246,7 +249,7 @@ class Policy:
             frame[t.state_slot] = state
             for slot, value in zip(t.param_slots, args, strict=True):
                 frame[slot] = value
-            if t.guard is not None and t.guard(frame) is not True:
+            if t.guard is not None and not _require_bool(t.guard(frame), "if", t.on):
                 continue
             sets: list = []
             actions: list[Action] = []
@@ -285,7 +288,7 @@ class _RuleCompiler:
         kinds: set[str] | None = None
         pods = False
         namespaces: list[str] = []
-        selector = None
+        selectors = []
         operations: set[str] | None = None
         pod_slots = None
         steps: list[ast.Node] = []
@@ -298,7 +301,7 @@ class _RuleCompiler:
             elif isinstance(clause, ast.MatchNamespaces):
                 namespaces.extend(clause.patterns)
             elif isinstance(clause, ast.MatchSelector):
-                selector = parse_selector(clause.selector)
+                selectors.append(parse_selector(clause.selector))
             elif isinstance(clause, ast.MatchOperations):
                 operations = (operations or set()) | set(clause.operations)
             elif not isinstance(clause, ast.Meta):
@@ -308,7 +311,7 @@ class _RuleCompiler:
         run = self._chain(steps, 0)
         return CompiledRule(
             decl, self.module, meta, frozenset(kinds) if kinds is not None else None, pods,
-            tuple(namespaces), selector, frozenset(operations) if operations is not None else None,
+            tuple(namespaces), tuple(selectors), frozenset(operations) if operations is not None else None,
             run, pod_slots, self.slots.size,
         )
 
@@ -368,6 +371,8 @@ class _RuleCompiler:
         if clause.var2:
             self.slots.by_binder[("path", (id(clause), 2))] = pslot
         self.bindings.append((clause.var, slot))
+        if slot2 is not None:
+            self.bindings.append((clause.var2, slot2))
         if pslot is not None:
             self.paths.append(pslot)
         fail = self._failure(clause)
@@ -380,10 +385,10 @@ class _RuleCompiler:
             try:
                 container = rng(f) if located is None or slot2 is not None else None
                 pairs = located(f) if located is not None else _plain_items(container, span)
+                f[0].spend(len(pairs), clause.span)
             except EvalError as err:
                 out.append(fail(f, err))
                 return
-            f[0].spend(len(pairs), clause.span)
             for n, (value, path) in enumerate(pairs):
                 if slot2 is None:
                     f[slot] = value
@@ -590,7 +595,7 @@ def apply_set(root: dict, path: tuple, value: object, span) -> object:
         elif type(node) is list and type(key) is int and 0 <= key < len(node):
             node = node[key]
         else:
-            raise EvalError("invalid_argument", f"cannot set a field below a {type(node).__name__}", span)
+            raise _cannot_set(node, key, span)
     last = path[-1]
     if type(node) is dict:
         old = node.get(last)
@@ -600,5 +605,13 @@ def apply_set(root: dict, path: tuple, value: object, span) -> object:
         old = node[last]
         node[last] = deep_copy(value)
         return old
-    raise EvalError("invalid_argument", f"cannot set {last!r} on a {type(node).__name__}", span)
+    raise _cannot_set(node, last, span)
+
+
+def _cannot_set(node: object, key: object, span) -> EvalError:
+    from .runtime.values import type_name
+
+    if type(node) is list and type(key) is int:
+        return EvalError("index_out_of_range", f"cannot set index {key} of a list of size {len(node)}", span)
+    return EvalError("invalid_argument", f"cannot set {key!r} inside a {type_name(node)}", span)
 

@@ -45,7 +45,7 @@ def _extend(children):
 
 def _unary(op: str, operand: ast.Expr) -> ast.Expr:
     """As the parser builds it: `-` of a number literal is a negative literal."""
-    if op == "-" and isinstance(operand, ast.Literal) and operand.kind in ("int", "double"):
+    if op == "-" and isinstance(operand, ast.Literal) and operand.kind in ("int", "double") and operand.value >= 0:
         return ast.Literal(-operand.value, operand.kind)
     return ast.Unary(op, operand)
 

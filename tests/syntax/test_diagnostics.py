@@ -33,6 +33,7 @@ CASES = [
     ("macro-arity", "let x = [1].all(v, v, v, v)", 1, 9),
     ("duplicate-parameter", "def f(a, a) = a", 1, 10),
     ("invalid-set-target", "mutation m {\n  set f().x = 1\n}", 2, 7),
+    ("unexpected-end", 'rule r {\n  deny message "value {1 +}"\n}', 2, 26),
     ("unterminated-interpolation", 'rule r {\n  deny message "a {b"\n}', 2, 19),
     ("unbalanced-brace", 'rule r {\n  deny message "a } b"\n}', 2, 19),
     # checker

@@ -28,6 +28,8 @@ DATA = {
 VALUES = [
     # literals
     ("1", 1), ("-1", -1), ("0x1F", 31), ("1.5", 1.5), (".5", 0.5), ("1e3", 1000.0), ("1E3", 1000.0),
+    ("1E+2", 100.0), ("1E-2", 0.01), ("double('0x1p3')", 8.0),
+    ("{1: 'a'} == {true: 'a'}", False), ("{true: 'a'}[true]", "a"),
     ("'a'", "a"), ('"a"', "a"), ("'''a'b'''", "a'b"), ('r"\\d"', "\\d"), ('"\\x41\\u00e9\\101"', "Aé" + "A"),
     ('"tab\\there"', "tab\there"), ("true", True), ("false", False), ("null", None),
     ("[1, 'a', null]", [1, "a", None]), ("{'a': 1, 'b': [2]}", {"a": 1, "b": [2]}), ("[]", []), ("{}", {}),
@@ -157,6 +159,12 @@ ERRORS = [
     ("{'a': 1, 'a': 2}", "invalid_argument"),
     ("[].min()", "invalid_argument"),
     ("nameErrors('dns', 'x')", "invalid_argument"),
+    ("let m = -9223372036854775807 - 1; m % -1", "overflow"),
+    ("{1: 'a', true: 'b'}", "invalid_argument"),
+    ("dyn(1).startsWith('a')", "no_such_overload"),
+    ("dyn(['ab']).contains('ab')", "no_such_overload"),
+    ("double(' 1.5 ')", "invalid_argument"),
+    ("double('1e400')", "overflow"),
 ]
 
 
@@ -203,6 +211,23 @@ def test_step_limit_stops_runaway_work():
     with pytest.raises(EvalError) as info:
         expr(None)
     assert info.value.code == "step_limit"
+
+
+def test_running_out_of_budget_is_never_absorbed():
+    from kuberules import Engine
+
+    small = Engine(step_limit=50)
+    for text in ("[1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, b)).size() > 0 && false",
+                 "[1,2,3,4,5,6,7,8,9,10].exists(a, [1,2,3,4,5,6,7,8,9,10].all(b, b > 0) && a == 10)"):
+        with pytest.raises(EvalError) as info:
+            small.compile_expression(text)(None)
+        assert info.value.code == "step_limit"
+
+
+def test_ordering_errors_name_the_operator(ev):
+    with pytest.raises(EvalError) as info:
+        ev("dyn(500m) > 'a'")
+    assert "_>_(quantity, string)" in info.value.message
 
 
 def test_list_doubling_is_bounded():

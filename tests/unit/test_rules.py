@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from kuberules import ClusterView, Engine
+from kuberules import ClusterView, Engine, EvalError
 from kuberules.decision import format_path
 
 
@@ -245,6 +245,41 @@ def test_editing_the_rule_file_changes_the_answer(tmp_path):
     policy = Engine().load(tmp_path / "restart.rules")
     result = policy.fire("pod_restart", "Running", restart_pod("Always"), "exit", "c0", 0)
     assert result.target == "Succeeded"
+
+
+def test_a_for_loop_over_budget_is_an_error_finding_and_other_rules_still_run():
+    policy = Engine(step_limit=5).load_string(
+        "rule big {\n  match kinds Pod\n  for x in object.items\n  deny if x > 100\n}\n"
+        "rule small {\n  match kinds Pod\n  deny if object.metadata.name == 'p'\n}\n", "b.rules")
+    findings = policy.evaluate({"kind": "Pod", "metadata": {"name": "p"}, "items": list(range(10))})
+    assert sorted((f.rule, f.effect) for f in findings) == [("big", "error"), ("small", "deny")]
+    assert next(f for f in findings if f.rule == "big").error.code == "step_limit"
+
+
+def test_every_selector_clause_must_hold():
+    policy = Engine().load_string(
+        'rule r {\n  match selector "app=web"\n  match selector "tier=frontend"\n  deny\n}\n', "s.rules")
+    pod = {"kind": "Pod", "metadata": {"labels": {"app": "web", "tier": "frontend"}}}
+    assert len(policy.evaluate(pod)) == 1
+    pod["metadata"]["labels"]["app"] = "api"
+    assert policy.evaluate(pod) == []
+
+
+def test_transition_guards_must_be_bool_and_states_known():
+    policy = Engine().load_string(
+        "transitions t {\n  states A, B\n  event go()\n  on go from A if object.code -> B\n}\n", "t.rules")
+    with pytest.raises(EvalError) as info:
+        policy.fire("t", "A", {"code": 42}, "go")
+    assert info.value.code == "no_such_overload"
+    with pytest.raises(KeyError):
+        policy.fire("t", "Nowhere", {"code": True}, "go")
+    assert policy.fire("t", "A", {"code": True}, "go").target == "B"
+
+
+def test_paths_quote_keys_that_are_not_names():
+    assert format_path(("metadata", "annotations", "example.com/team")) == \
+        'metadata.annotations["example.com/team"]'
+    assert format_path(("spec", "containers", 0, "image")) == "spec.containers[0].image"
 
 
 def test_imports_resolve_from_the_importing_directory(tmp_path):

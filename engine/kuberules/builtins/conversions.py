@@ -41,11 +41,31 @@ def to_double(value: object) -> float:
     if t is int:
         return float(value)
     if t is str:
-        try:
-            return float(value)
-        except ValueError:
-            raise EvalError("invalid_argument", f"cannot convert {value!r} to double") from None
+        return _parse_float(value)
     raise no_overload("double", value)
+
+
+_DECIMAL_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+_HEX_FLOAT = re.compile(r"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+\Z")
+_SPECIAL_FLOATS = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": math.inf,
+                   "+infinity": math.inf, "-infinity": -math.inf, "nan": math.nan}
+
+
+def _parse_float(text: str) -> float:
+    """strconv.ParseFloat(text, 64), as cel-go's double(string): no spaces,
+    no underscores, no non-ASCII digits; out of range is an error."""
+    special = _SPECIAL_FLOATS.get(text.lower())
+    if special is not None:
+        return special
+    if _DECIMAL_FLOAT.match(text):
+        value = float(text)
+    elif _HEX_FLOAT.match(text):
+        value = float.fromhex(text)
+    else:
+        raise EvalError("invalid_argument", f"cannot convert {text!r} to double")
+    if math.isinf(value):
+        raise EvalError("overflow", f"double({text!r}) is out of range")
+    return value
 
 
 def format_double(value: float) -> str:

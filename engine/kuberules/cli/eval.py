@@ -18,7 +18,7 @@ from ..engine import Engine
 from ..errors import EvalError
 from ..k8s.cluster import ClusterView
 from ..k8s.load import read_documents, read_objects
-from ..runtime.values import CelType
+from ..compiler import display
 
 
 def add_parser(sub) -> None:
@@ -43,10 +43,8 @@ def to_data(value: object) -> object:
     if t is list:
         return [to_data(v) for v in value]
     if t is dict:
-        return {str(k) if type(k) is not str else k: to_data(v) for k, v in value.items()}
-    if t is CelType:
-        return value.name
-    return str(value)
+        return {display(k): to_data(v) for k, v in value.items()}
+    return display(value)
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -74,7 +74,7 @@ def equal(a: object, b: object) -> bool:
         if ta is dict:
             if len(a) != len(b):
                 return False
-            return all(key in b and equal(value, b[key]) for key, value in a.items())
+            return all(_has_key(b, key) and equal(value, b[key]) for key, value in a.items())
         return a == b
     if ta in _NUMERIC and tb in _NUMERIC:
         return a == b
@@ -86,10 +86,17 @@ def equal(a: object, b: object) -> bool:
 _NUMERIC = (int, float)
 
 
+def _has_key(mapping: dict, key: object) -> bool:
+    """Key presence with CEL's typed keys (Python says True == 1)."""
+    if type(key) is str:
+        return key in mapping
+    return key in mapping and any(type(k) is type(key) and k == key for k in mapping)
+
+
 # ------------------------------------------------------------- ordering
 
 
-def compare(a: object, b: object) -> int:
+def compare(a: object, b: object, op: str = "_<_") -> int:
     """-1, 0 or 1; raises no_such_overload for unordered pairs (and NaN is
     never ordered: callers treat it through `less` and friends)."""
     ta, tb = type(a), type(b)
@@ -101,7 +108,7 @@ def compare(a: object, b: object) -> int:
         qa, qb = _as_quantity(a), _as_quantity(b)
         if qa is not None and qb is not None:
             return qa.compare(qb)
-    raise no_overload("_<_", a, b)
+    raise no_overload(op, a, b)
 
 
 def _as_quantity(value: object) -> Quantity | None:
@@ -112,26 +119,32 @@ def _as_quantity(value: object) -> Quantity | None:
     return None
 
 
-def less(a, b) -> bool:
+def _ordered(a, b, op: str) -> int | None:
+    """compare(), or None when a NaN makes the pair unordered."""
+    order = compare(a, b, op)  # rejects unordered types even next to a NaN
     if (type(a) is float and math.isnan(a)) or (type(b) is float and math.isnan(b)):
-        compare(a, b)  # still reject unordered types
-        return False
-    return compare(a, b) < 0
+        return None
+    return order
+
+
+def less(a, b) -> bool:
+    order = _ordered(a, b, "_<_")
+    return order is not None and order < 0
 
 
 def less_equal(a, b) -> bool:
-    if (type(a) is float and math.isnan(a)) or (type(b) is float and math.isnan(b)):
-        compare(a, b)
-        return False
-    return compare(a, b) <= 0
+    order = _ordered(a, b, "_<=_")
+    return order is not None and order <= 0
 
 
 def greater(a, b) -> bool:
-    return less(b, a)
+    order = _ordered(a, b, "_>_")
+    return order is not None and order > 0
 
 
 def greater_equal(a, b) -> bool:
-    return less_equal(b, a)
+    order = _ordered(a, b, "_>=_")
+    return order is not None and order >= 0
 
 
 def contains(container: object, item: object) -> bool:
@@ -221,6 +234,8 @@ def modulo(a, b):
     if type(a) is int and type(b) is int:
         if b == 0:
             raise EvalError("modulus_by_zero", "modulus by zero")
+        if a == INT64_MIN and b == -1:  # as cel-go: the quotient overflows
+            raise EvalError("overflow", "integer overflow in _%_")
         r = abs(a) % abs(b)
         return -r if a < 0 else r
     raise no_overload("_%_", a, b)

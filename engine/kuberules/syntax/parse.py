@@ -72,6 +72,8 @@ def _parse(source: SourceFile, start: str, offset: int, text: str | None = None)
         node = ToAst(source, offset, template_parser).transform(tree)
     except VisitError as err:
         p = err.orig_exc
+        if isinstance(p, RuleError):  # from an expression inside a message template
+            raise p from None
         if not isinstance(p, SyntaxProblem):
             raise
         raise RuleError([Diagnostic(p.code, p.message, Span(source, p.start, p.end), p.hint)]) from None

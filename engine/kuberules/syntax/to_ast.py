@@ -217,8 +217,9 @@ class ToAst(Transformer):
 
     def negate(self, meta, operand):
         span = self._span(meta)
-        if isinstance(operand, ast.Literal) and operand.kind in ("int", "double"):
-            # Folded so that -9223372036854775808 is a valid int literal, as in CEL.
+        if isinstance(operand, ast.Literal) and operand.kind in ("int", "double") and operand.value >= 0:
+            # A signed literal, so that -9223372036854775808 is a valid int as in
+            # CEL; negating a negative literal stays an operation (it may overflow).
             return ast.Literal(-operand.value, operand.kind, span=span)
         return ast.Unary("-", operand, span=span)
 
@@ -290,7 +291,8 @@ class ToAst(Transformer):
             "unsupported-literal",
             f"unsigned integer literals such as {tok} are not supported",
             tok,
-            f"write {str(tok)[:-1]} for an int, or quantity(\"{str(tok)[:-1]}u\") for micro units",
+            f"write {str(tok)[:-1]} for an int"
+            + ("" if str(tok)[:2].lower() == "0x" else f", or quantity(\"{str(tok)[:-1]}u\") for micro units"),
         )
 
     def float_lit(self, meta, tok):

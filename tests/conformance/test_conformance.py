@@ -30,6 +30,7 @@ from kuberules.k8s.labels import (
     _Lexer,
     _Parser,
     _Token,
+    label_selector_from_string,
     parse_selector,
     selector_from_label_selector,
 )
@@ -494,6 +495,7 @@ ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "is_integer": _returns(lambda text: Quantity.parse(text).is_integer()),
     # labels
     "parse_selector": _returns(lambda text: str(parse_selector(text))),
+    "parse_to_label_selector": _returns(label_selector_from_string),
     "selector_matches": _returns(lambda v: parse_selector(v["selector"]).matches(v["labels"])),
     "set_selector_matches": _returns(
         lambda v: selector_from_label_selector({"matchLabels": v["set"]}).matches(v["labels"])

@@ -7,7 +7,13 @@ language's doors to them, named as in the Kubernetes CEL quantity library.
 from __future__ import annotations
 
 from ..errors import EvalError
-from ..k8s.labels import Selector, SelectorError, parse_selector, selector_from_label_selector
+from ..k8s.labels import (
+    Selector,
+    SelectorError,
+    label_selector_from_string,
+    parse_selector,
+    selector_from_label_selector,
+)
 from ..k8s.names import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 from ..k8s.quantity import Quantity, QuantityError
 from ..runtime.values import no_overload
@@ -132,6 +138,19 @@ def selector_errors(value: object) -> list[str]:
     except EvalError as err:
         return [err.message]
     return []
+
+
+@function("labelSelector", ("dyn",), "map")
+def label_selector(value: object) -> dict:
+    """The LabelSelector object of a selector string (ParseToLabelSelector)."""
+    if type(value) is Selector:
+        value = str(value)
+    if type(value) is not str:
+        raise no_overload("labelSelector", value)
+    try:
+        return label_selector_from_string(value)
+    except SelectorError as err:
+        raise EvalError("invalid_argument", str(err)) from None
 
 
 @method("matches", "selector", ("dyn",), "bool")

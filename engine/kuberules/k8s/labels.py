@@ -528,3 +528,39 @@ def _as_value(item: _Item) -> _Item:
     """A token as read where values are expected: `in` and `notin` are identifiers."""
     tok, lit = item
     return (_Token.IDENTIFIER, lit) if tok in (_Token.IN, _Token.NOT_IN) else item
+
+
+_TO_LABEL_SELECTOR = {
+    Operator.IN: "In", Operator.NOT_IN: "NotIn", Operator.EXISTS: "Exists",
+    Operator.DOES_NOT_EXIST: "DoesNotExist",
+}
+
+
+def label_selector_from_string(text: str) -> dict:
+    """metav1.ParseToLabelSelector: the string form as a LabelSelector object.
+
+    `=`/`==` become matchLabels; in, notin, exists and `!` become
+    matchExpressions (values sorted); `>`/`<` and `!=` have no object form.
+    """
+    try:
+        requirements = parse_selector(text).requirements
+    except SelectorError as err:
+        raise SelectorError(f'couldn\'t parse the selector string "{text}": {err}') from None
+    match_labels: dict[str, str] = {}
+    expressions: list[dict] = []
+    for req in requirements:
+        op = Operator(req.operator)
+        if op in (Operator.EQUALS, Operator.DOUBLE_EQUALS):
+            if len(req.values) != 1:
+                raise SelectorError("equals operator must have exactly one value")
+            match_labels[req.key] = req.values[0]
+        elif op in (Operator.GREATER_THAN, Operator.LESS_THAN):
+            raise SelectorError(f'"{op.value}" isn\'t supported in label selectors')
+        elif op in _TO_LABEL_SELECTOR:
+            expression = {"key": req.key, "operator": _TO_LABEL_SELECTOR[op]}
+            if req.values:  # `values` is omitempty in the API object
+                expression["values"] = sorted(req.values)
+            expressions.append(expression)
+        else:
+            raise SelectorError(f'"{op.value}" is not a valid label selector operator')
+    return {"matchLabels": match_labels, "matchExpressions": expressions}

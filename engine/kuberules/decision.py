@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from .errors import EvalError
 from .source import Span
 
-
 _PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
 
 

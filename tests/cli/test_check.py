@@ -68,7 +68,7 @@ def test_sarif_output_is_valid_sarif_2_1_0():
 
 
 def test_junit_has_a_case_per_object_and_rule():
-    code, out, _ = cli("check", MISTAKES, "-o", "junit")
+    _code, out, _ = cli("check", MISTAKES, "-o", "junit")
     root = ET.fromstring(out.split("\n", 1)[1])
     cases = root.findall(".//testcase")
     names = {c.get("name") for c in cases}
@@ -82,7 +82,7 @@ def test_junit_has_a_case_per_object_and_rule():
 
 
 def test_github_annotations():
-    code, out, _ = cli("check", MISTAKES, "-o", "github")
+    _code, out, _ = cli("check", MISTAKES, "-o", "github")
     lines = out.splitlines()
     assert lines and all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
     assert any("title=library.security.privileged::container log-shipper is privileged" in line for line in lines)
@@ -124,7 +124,7 @@ def test_unreadable_input_is_reported_and_the_rest_still_checked(tmp_path):
 
 
 def test_custom_policy_replaces_the_library():
-    code, out, _ = cli("check", MISTAKES, "-p", str(policies_dir() / "demo"), "--no-schema", "-o", "json")
+    _code, out, _ = cli("check", MISTAKES, "-p", str(policies_dir() / "demo"), "--no-schema", "-o", "json")
     assert {p["rule"].split(".")[0] for p in json.loads(out)["problems"]} == {"demo"}
 
 
@@ -136,7 +136,8 @@ def test_library_policy_tests_pass():
 
 def test_policy_test_failures_exit_1(tmp_path):
     (tmp_path / "r.rules").write_text('rule r {\n  match kinds Pod\n  deny if object.metadata.name == "bad"\n}\n')
-    (tmp_path / "m.yaml").write_text("kind: Pod\nmetadata: {name: bad}\n---\nkind: Pod\nmetadata: {name: good}\n")
+    (tmp_path / "m.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\n---\n"
+                                     "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\n")
     (tmp_path / "r.test.yaml").write_text(
         "apiVersion: kuberules.dev/v1\nkind: PolicyTest\npolicies: [r.rules]\nresources: [m.yaml]\nresults:\n"
         "  - {rule: r.r, object: Pod/bad, result: fail}\n  - {rule: r.r, object: Pod/good, result: fail}\n")
@@ -152,3 +153,81 @@ def test_policy_test_failures_exit_1(tmp_path):
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
 def test_every_format_on_a_clean_run_exits_0(fmt):
     assert cli("check", CLEAN, "-o", fmt)[0] == 0
+
+
+def test_findings_point_at_the_offending_lines():
+    """Every finding of the mistakes example, with its file:line:column."""
+    _, out, _ = cli("check", MISTAKES, "-o", "json")
+    located = {(Path(p["file"]).name, p["line"], p["column"], p["rule"]) for p in json.loads(out)["problems"]}
+    assert located == {
+        ("api.yaml", 14, 5, "library.selectors.selector_matches_template"),   # spec.template
+        ("api.yaml", 28, 30, "kubernetes.schema"),                           # containerPort: "9000"
+        ("api.yaml", 47, 1, "library.services.selects_pods"),                # the Service
+        ("jobs.yaml", 1, 1, "library.namespaces.explicit_namespace"),
+        ("jobs.yaml", 10, 9, "library.restarts.job_restart_policy"),         # the pod template
+        ("web.yaml", 9, 13, "kubernetes.schema"),                            # replicas: "3"
+        ("web.yaml", 24, 11, "library.images.pinned"),                       # the web container
+        ("web.yaml", 46, 11, "library.probes.liveness_probe"),               # the log-shipper container
+        ("web.yaml", 46, 11, "library.probes.readiness_probe"),
+        ("web.yaml", 46, 11, "library.resources.cpu_request"),
+        ("web.yaml", 46, 11, "library.resources.memory_limit"),
+        ("web.yaml", 46, 11, "library.resources.memory_request"),
+        ("web.yaml", 46, 11, "library.security.allow_privilege_escalation"),
+        ("web.yaml", 46, 11, "library.security.privileged"),
+        ("web.yaml", 46, 11, "library.security.read_only_root_filesystem"),
+        ("web.yaml", 54, 11, "library.host.host_path"),                     # the hostPath volume
+        ("web.yaml", 58, 1, "library.services.node_port"),
+    }
+    lines = (EXAMPLES / "mistakes" / "web.yaml").read_text().splitlines()
+    assert lines[8].strip() == 'replicas: "3"' and lines[45].strip() == "- name: log-shipper"
+
+
+HOSTILE = {
+    "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                   + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n"
+                             for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+                   + "apiVersion: v1\nkind: ConfigMap\n", "excessive aliasing"),
+    "deep nesting": ("apiVersion: v1\nkind: ConfigMap\ndata: " + "[" * 10_000 + "]" * 10_000 + "\n",
+                     "exceeded max depth"),
+    "binary": ("\x00\x01\x02\xff", "control characters are not allowed"),
+    "duplicate keys": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nmetadata: {name: b}\n",
+                       'key "metadata" already set in map'),
+    "tabs": ("apiVersion: v1\nkind: ConfigMap\ndata:\n\tkey: value\n", "found character that cannot start any token"),
+    "not a mapping": ("- a\n- b\n", "document is not a mapping"),
+    "no kind": ("apiVersion: v1\nmetadata: {name: a}\n", "document has no kind"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_inputs_exit_2_with_a_located_message(tmp_path, name):
+    text, message = HOSTILE[name]
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(text.encode("utf-8", "surrogateescape") if name != "binary" else b"\x00\x01\x02\xff")
+    (tmp_path / "good.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: x}\n")
+    code, out, _ = cli("check", str(tmp_path), "-o", "json")
+    data = json.loads(out)
+    assert code == 2
+    assert any(e.startswith(f"{bad}:") and message in e for e in data["input_errors"]), data["input_errors"]
+    assert data["summary"]["objects"] >= 1  # the good file is still checked
+
+
+def test_empty_and_huge_files(tmp_path):
+    (tmp_path / "empty.yaml").write_text("")
+    assert cli("check", str(tmp_path / "empty.yaml"))[0] == 0
+    huge = tmp_path / "huge.yaml"
+    with huge.open("w") as f:
+        f.write("apiVersion: v1\nkind: ConfigMap\ndata:\n  big: '")
+        f.write("x" * (50 * 1024 * 1024))
+        f.write("'\n")
+    code, out, _ = cli("check", str(huge), "-o", "json")
+    assert code == 2 and "larger than the limit" in json.loads(out)["input_errors"][0]
+
+
+def test_invalid_utf8_keeps_the_other_documents(tmp_path):
+    path = tmp_path / "mixed.yaml"
+    path.write_bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\n"
+                     b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \xff\xfe}\n")
+    code, out, _ = cli("check", str(path), "-o", "json")
+    data = json.loads(out)
+    assert code == 2 and "invalid UTF-8" in data["input_errors"][0]
+    assert data["summary"]["objects"] == 1

@@ -80,7 +80,7 @@ def test_fmt_writes_nothing_when_any_file_is_broken(tmp_path):
 
 
 def test_bundled_rule_files_are_formatted():
-    code, out, err = cli("fmt", "--check", str(policies_dir()))
+    code, _out, err = cli("fmt", "--check", str(policies_dir()))
     assert (code, err) == (0, "")
 
 
@@ -91,7 +91,7 @@ def manifest(tmp_path) -> Path:
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
         "spec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n"
         "        - {name: app, image: 'nginx:1.25'}\n        - {name: side, image: envoy}\n"
-        "---\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: none}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: none}}\n"
     )
     return path
 
@@ -191,19 +191,19 @@ def test_bad_rule_files_exit_2_with_a_location(tmp_path, name):
 def test_select_lists_matching_objects_with_their_location(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(
-        "kind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web, tier: db}}\n"
-        "---\nkind: Pod\nmetadata: {name: b, labels: {app: web, legacy: 'true'}}\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns, labels: {app: web, tier: db}}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, labels: {app: web, legacy: 'true'}}\n"
         "---\napiVersion: v1\nkind: List\nitems:\n"
         "  - kind: Service\n    metadata: {name: c, labels: {app: api}}\n"
         "  - kind: ConfigMap\n    metadata: {name: d}\n"
     )
     code, out, _ = cli("select", "app in (web, api), !legacy", str(path))
     assert code == 0
-    assert out == f"{path}:1: Pod ns/a\n{path}:10: Service c\n"
+    assert out == f"{path}:1: Pod ns/a\n{path}:12: Service c\n"
     code, out, _ = cli("select", "!app", str(tmp_path), "-o", "json")
     data = json.loads(out)
     assert data["selector"] == "!app" and [i["name"] for i in data["items"]] == ["d"]
-    assert data["items"][0]["line"] == 12
+    assert data["items"][0]["line"] == 14
     code, out, err = cli("select", "tier=nothing", str(path))
     assert (code, out, err) == (0, "", "No resources found\n")
 

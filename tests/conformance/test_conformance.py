@@ -41,11 +41,16 @@ from kuberules.k8s.names import (
     is_valid_label_value,
 )
 from kuberules.k8s.quantity import Format, Quantity, QuantityError, _split
+from kuberules.k8s.yaml_loader import LoadError, load_stream
 from kuberules.resources import specs_dir
 
 ROOT = specs_dir() / "conformance"
 SCHEMA = json.loads((ROOT / "case.schema.json").read_text(encoding="utf-8"))
-ERRORS = (QuantityError, SelectorError)
+class YamlScalarError(Exception):
+    """A yaml/scalars.yaml row's LoadError, raised so that want_error compares its message."""
+
+
+ERRORS = (QuantityError, SelectorError, YamlScalarError)
 NO_WANT = object()
 
 
@@ -464,7 +469,21 @@ _VALIDATORS = {
 }
 
 
+def _yaml_scalar(given: Any, want: Any) -> None:
+    """A scalar (or a mapping key) read the way sigs.k8s.io/yaml reads it."""
+    as_key = isinstance(given, dict)
+    text = f"m:\n  {given['key']}: x\n" if as_key else f"v: {given}\n"
+    [doc] = load_stream(f"apiVersion: v1\nkind: T\n{text}".encode(), "row.yaml")
+    if isinstance(doc, LoadError):
+        raise YamlScalarError(doc.message)
+    if as_key:
+        _equal(doc.object["m"], {want: "x"})
+    else:
+        _equal(doc.object["v"], want)
+
+
 ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
+    "yaml_scalar": _yaml_scalar,
     # quantity
     "parse": _parse,
     "parse_quantity_string": _returns(lambda text: list(_split(text))),

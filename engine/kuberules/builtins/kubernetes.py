@@ -19,7 +19,6 @@ from ..k8s.quantity import Quantity, QuantityError
 from ..runtime.values import no_overload
 from . import function, method
 
-
 _PARSED: dict = {}
 
 

@@ -17,7 +17,7 @@ from ..checker import SEVERITIES
 from ..decision import format_path, object_ref
 from ..engine import Engine
 from ..k8s.cluster import ClusterView
-from ..k8s.load import InputError, expand_paths, read_located
+from ..k8s.load import expand_paths, read_file
 from ..k8s.schema import KUBERNETES_VERSION, SchemaValidator
 from ..report import FORMATS
 from ..report.model import Checked, CheckReport, Problem, RuleInfo
@@ -79,16 +79,14 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         )
     documents = []
     for path in expand_paths(args.paths):
-        try:
-            documents.extend(read_located([path]))
-        except InputError as err:
-            report.input_errors.append(str(err))
+        found, errors = read_file(path)
+        documents.extend(found)
+        report.input_errors.extend(str(e) for e in errors)
     cluster_objects = []
-    for path in args.cluster:
-        try:
-            cluster_objects.extend(d.object for d in read_located([path]))
-        except InputError as err:
-            report.input_errors.append(str(err))
+    for path in expand_paths(args.cluster):
+        found, errors = read_file(path)
+        cluster_objects.extend(d.object for d in found)
+        report.input_errors.extend(str(e) for e in errors)
     schema = None if args.no_schema else SchemaValidator(strict=args.strict)
     schema_wanted = (
         (not args.rule or _matches(SCHEMA_RULE, args.rule))
@@ -103,14 +101,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         )
     else:
         schema = None
-    objects = [d.object for d in documents if type(d.object) is dict]
-    cluster = ClusterView(objects + [o for o in cluster_objects if type(o) is dict])
+    cluster = ClusterView([d.object for d in documents] + cluster_objects)
     report.files = len({d.file for d in documents})
     for doc in documents:
         obj = doc.object
-        if type(obj) is not dict or "kind" not in obj:
-            report.input_errors.append(f"{doc.location()}: document has no kind")
-            continue
         report.objects += 1
         skipped = _skipped(obj)
         applied = []

@@ -14,11 +14,11 @@ from typing import TextIO
 
 import yaml
 
+from ..compiler import display
 from ..engine import Engine
 from ..errors import EvalError
 from ..k8s.cluster import ClusterView
 from ..k8s.load import read_documents, read_objects
-from ..compiler import display
 
 
 def add_parser(sub) -> None:

@@ -28,8 +28,6 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     found = []
     for doc in read_located(args.paths):
         obj = doc.object
-        if type(obj) is not dict:
-            continue
         meta = obj.get("metadata") if type(obj.get("metadata")) is dict else {}
         labels = meta.get("labels") if type(meta.get("labels")) is dict else {}
         if selector.matches(labels):

@@ -1,27 +1,21 @@
-"""Read YAML and JSON documents safely, with located errors.
+"""Read manifests from files, directories and stdin, the way kubectl does.
 
-Issue-by-issue this grows into the full loader (positions per field, List
-kinds, YAML 1.1 scalars as sigs.k8s.io/yaml reads them, bounds); today it is
-what `eval` and `--cluster` need: every document of every file, and a
-`file:line:col` message instead of a traceback for anything unreadable.
+yaml_loader does the reading (go-yaml v2 scalars, bounds, positions); this
+module finds the files, reads their bytes, expands `kind: List` (and every
+`*List`) into its items, and keeps each problem as a located LoadError so
+that one bad file or document does not hide the others.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml is in every PyYAML wheel we install
-    _Loader = yaml.SafeLoader
+from .yaml_loader import LoadedDocument, LoadError, load_stream
 
 SUFFIXES = (".yaml", ".yml", ".json")
-MAX_BYTES = 64 * 1024 * 1024
 
 
 class InputError(Exception):
@@ -29,78 +23,28 @@ class InputError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Document:
-    """An object and where it was written (1-based line of its first key)."""
+class ListItem:
+    """An item of a `kind: List` document, located inside it."""
 
-    object: object
+    object: Any
     file: str
     line: int
+    parent: LoadedDocument
+    index: int
 
-    def location(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    def position(self, path: tuple) -> tuple[int, int] | None:
-        """Line and column of the value at `path` (not tracked by this loader)."""
-        return None
+    def position(self, path: tuple = (), *, key: bool = False) -> tuple[int, int] | None:
+        return self.parent.position(("items", self.index, *path), key=key)
 
 
-class _LocatingLoader(_Loader):  # type: ignore[misc, valid-type]
-    """Remembers where each document (and each item of a List) starts."""
-
-    def construct_document(self, node):
-        self.document_line = node.start_mark.line + 1
-        self.item_lines: list[int] = []
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == "items" and isinstance(value, yaml.SequenceNode):
-                    self.item_lines = [item.start_mark.line + 1 for item in value.value]
-        return super().construct_document(node)
+Document = LoadedDocument | ListItem
 
 
-def read_documents(path: str) -> list[object]:
-    """All documents of a file (or `-` for stdin), in order, skipping empty ones."""
-    return [doc.object for doc in _located(path, expand_lists=False)]
-
-
-def _located(path: str, expand_lists: bool) -> Iterator[Document]:
-    name = "<stdin>" if path == "-" else path
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"{name}: {err.strerror or err}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"{name}: not UTF-8 text (byte {err.start})") from None
-    loader = _LocatingLoader(text)
-    found: list[Document] = []
-    try:
-        while loader.check_data():
-            doc = loader.get_data()
-            if doc is None:
-                continue
-            items = doc.get("items") if type(doc) is dict else None
-            if expand_lists and type(items) is list and str(doc.get("kind", "")).endswith("List"):
-                lines = loader.item_lines
-                found.extend(Document(item, name, lines[i] if i < len(lines) else loader.document_line)
-                             for i, item in enumerate(items))
-            else:
-                found.append(Document(doc, name, loader.document_line))
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise InputError(f"{where}: {err.problem or err.context}") from None
-    except (yaml.YAMLError, RecursionError) as err:
-        raise InputError(f"{name}: {err}") from None
-    finally:
-        loader.dispose()
-    yield from found
+def location(doc: Document) -> str:
+    return f"{doc.file}:{doc.line}"
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given, directories as their YAML and JSON files (recursively)."""
+    """Files as given, directories as their YAML and JSON files (recursively, sorted)."""
     out: list[str] = []
     for p in paths:
         path = Path(p)
@@ -111,11 +55,55 @@ def expand_paths(paths: list[str]) -> list[str]:
     return out
 
 
+def read_file(path: str, objects: bool = True) -> tuple[list[Document], list[LoadError]]:
+    """The documents of one file (`-` is stdin) and the problems met reading it."""
+    name = "<stdin>" if path == "-" else path
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        return [], [LoadError(name, 1, 1, err.strerror or str(err))]
+    documents: list[Document] = []
+    errors: list[LoadError] = []
+    for item in load_stream(data, name, objects=objects):
+        if isinstance(item, LoadError):
+            errors.append(item)
+        elif objects and _is_list(item.object):
+            documents.extend(_items(item))
+        else:
+            documents.append(item)
+    return documents, errors
+
+
+def _is_list(obj: object) -> bool:
+    return type(obj) is dict and type(obj.get("items")) is list and str(obj.get("kind", "")).endswith("List")
+
+
+def _items(doc: LoadedDocument) -> list[ListItem]:
+    items = []
+    for i, obj in enumerate(doc.object["items"]):
+        where = doc.position(("items", i))
+        items.append(ListItem(obj, doc.file, where[0] if where else doc.line, doc, i))
+    return items
+
+
 def read_located(paths: list[str]) -> list[Document]:
-    """Every document of every path with its location; `kind: List` (and
-    `*List`) is expanded into its items."""
-    return [doc for path in expand_paths(paths) for doc in _located(path, expand_lists=True)]
+    """Every object of every path, or InputError at the first problem."""
+    documents: list[Document] = []
+    for path in expand_paths(paths):
+        found, errors = read_file(path)
+        if errors:
+            raise InputError(str(errors[0]))
+        documents.extend(found)
+    return documents
 
 
 def read_objects(paths: list[str]) -> list[object]:
     return [doc.object for doc in read_located(paths)]
+
+
+def read_documents(path: str) -> list[object]:
+    """Every document of one file, whatever its shape (for `eval -i`)."""
+    found, errors = read_file(path, objects=False)
+    if errors:
+        raise InputError(str(errors[0]))
+    return [doc.object for doc in found]

@@ -188,7 +188,7 @@ HOSTILE = {
                              for p, c in zip("abcdefgh", "bcdefghi", strict=True))
                    + "apiVersion: v1\nkind: ConfigMap\n", "excessive aliasing"),
     "deep nesting": ("apiVersion: v1\nkind: ConfigMap\ndata: " + "[" * 10_000 + "]" * 10_000 + "\n",
-                     "exceeded max depth"),
+                     "depth"),
     "binary": ("\x00\x01\x02\xff", "control characters are not allowed"),
     "duplicate keys": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nmetadata: {name: b}\n",
                        'key "metadata" already set in map'),

@@ -27,5 +27,7 @@ def parser(strict: bool = False) -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         strict=strict,
-        cache=False,
+        # Grammar analysis is cached in the temp directory, keyed by the
+        # grammar's hash: a CLI call does not pay for it again.
+        cache=not strict,
     )

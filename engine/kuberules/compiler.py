@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from . import ast
 from .builtins import FUNCTIONS, METHODS, Builtin
-from .builtins.conversions import format_double
 from .checker import CONTEXT, Resolution, Symbol
 from .errors import EvalError
+from .goformat import format_float
 from .k8s.cluster import ClusterView
 from .k8s.labels import Selector
 from .k8s.quantity import Quantity
@@ -50,7 +50,7 @@ def display(value: object) -> str:
     if value is None:
         return "null"
     if t is float:
-        return format_double(value)
+        return format_float(value)
     if t in (list, dict):
         return json.dumps(value, default=display, sort_keys=True)
     if t is V.CelType:

@@ -6,6 +6,7 @@ import math
 import re
 
 from ..errors import EvalError
+from ..goformat import format_float
 from ..k8s.labels import Selector
 from ..k8s.quantity import Quantity
 from ..runtime.values import INT64_MAX, INT64_MIN, CelType, cel_type, no_overload
@@ -68,38 +69,6 @@ def _parse_float(text: str) -> float:
     return value
 
 
-def format_double(value: float) -> str:
-    """Go's strconv.FormatFloat(f, 'g', -1, 64), which CEL uses for string(double)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    digits, exp = _shortest_digits(value)
-    exponent = exp - 1
-    sign = "-" if value < 0 else ""
-    if exponent < -4 or exponent >= 6:  # Go uses precision 6 for this choice
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
-    if exp <= 0:
-        return f"{sign}0.{'0' * -exp}{digits}"
-    if exp >= len(digits):
-        return sign + digits + "0" * (exp - len(digits))
-    return f"{sign}{digits[:exp]}.{digits[exp:]}"
-
-
-def _shortest_digits(value: float) -> tuple[str, int]:
-    """Shortest round-tripping decimal digits and the decimal point position."""
-    text = repr(abs(value))
-    mantissa, _, exp_text = text.partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0")
-    point = len(whole) + (int(exp_text) if exp_text else 0)
-    point -= len(whole + frac) - len((whole + frac).lstrip("0"))
-    return digits.rstrip("0") or "0", point
-
-
 @function("string", ("dyn",), "string")
 def to_string(value: object) -> str:
     t = type(value)
@@ -110,7 +79,7 @@ def to_string(value: object) -> str:
     if t is int:
         return str(value)
     if t is float:
-        return format_double(value)
+        return format_float(value)
     if t is Quantity or t is Selector:
         return str(value)
     if t is CelType:

@@ -64,7 +64,6 @@ import gc
 import json
 import math
 import re
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -84,6 +83,8 @@ from yaml.events import (
     StreamStartEvent,
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from ..goformat import format_float
 
 try:
     _BaseLoader = yaml.CSafeLoader
@@ -445,41 +446,6 @@ def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _go_float(value: float, bits: int = 64) -> str:
-    """strconv.FormatFloat(value, 'g', -1, bits)."""
-    if math.isnan(value):
-        return "NaN"
-    if bits == 32:
-        try:
-            value = struct.unpack("<f", struct.pack("<f", value))[0]
-        except OverflowError:
-            value = math.copysign(math.inf, value)
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    if bits == 32:
-        for precision in range(1, 10):
-            text = f"{value:.{precision - 1}e}"
-            if struct.unpack("<f", struct.pack("<f", float(text)))[0] == value:
-                break
-    else:
-        text = repr(value)
-    sign, digits, exponent = Decimal(text).as_tuple()
-    digits_text = "".join(map(str, digits)).rstrip("0") or "0"
-    point = len(digits) + int(exponent)  # value = 0.digits x 10**point
-    minus = "-" if sign else ""
-    exp10 = point - 1
-    if exp10 < -4 or exp10 >= 6:
-        mantissa = digits_text[0] + ("." + digits_text[1:] if len(digits_text) > 1 else "")
-        return f"{minus}{mantissa}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
-    if point <= 0:
-        return f"{minus}0.{'0' * -point}{digits_text}"
-    if point >= len(digits_text):
-        return minus + digits_text + "0" * (point - len(digits_text))
-    return f"{minus}{digits_text[:point]}.{digits_text[point:]}"
-
-
 def _go_repr(value: Any) -> str:
     """fmt's %#v of a decoded map key, for go-yaml's messages."""
     if value is None:
@@ -489,7 +455,7 @@ def _go_repr(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, float):
-        return _go_float(value)
+        return format_float(value)
     if isinstance(value, int):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
@@ -509,7 +475,7 @@ def _key_string(go_value: Any, text: str) -> str:
             raise _Fail(f"unsupported map key of type: uint64, key: {go_value:#x}")
         raise _Fail(f"unsupported map key of type: *big.Int, key: {_short(text)}")
     if kind is float:
-        text = _go_float(go_value, 32)
+        text = format_float(go_value, 32)
         return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
     raise _Fail("unsupported map key of type: <nil>, key: <nil>")
 

@@ -1,8 +1,8 @@
 """Find, read and parse rule files, and resolve their imports.
 
-A package `a.b.c` lives in `a/b/c.rules` under a search root: the roots the
-caller gives, the directories above the importing file, and the bundled
-`policies/` directory, in that order. A file without a `package` line is
+A package `a.b.c` lives in `a/b/c.rules` under a search root: the
+importing file's directory and its parents (nearest first), then the roots
+the caller gives, then the bundled `policies/` directory. A file without a `package` line is
 named after its file stem.
 """
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import ast
 from .checker import Checker, ModuleScope
 from .compiler import ExprCompiler, ProgramCompiler, Slots
-from .errors import RuleError
+from .errors import Diagnostic, RuleError
 from .k8s.cluster import ClusterView
 from .loader import Loader
 from .policy import Policy
@@ -35,8 +35,6 @@ class Engine:
         for path in paths:
             p = Path(path)
             if not p.exists():
-                from .errors import Diagnostic
-
                 raise RuleError([Diagnostic("unreadable-file", f"{p}: no such file or directory", None)])
             loader.add_path(p)
         for source in sources:

@@ -21,6 +21,7 @@ from .k8s.cluster import ClusterView
 from .k8s.labels import parse_selector
 from .k8s.workloads import POD_PATHS, pod_of
 from .runtime.frame import DEFAULT_STEPS, Budget, new_frame
+from .runtime.values import type_name
 
 Step = Callable[[list, list], None]
 ANY_KIND = "*"
@@ -475,8 +476,6 @@ def _plain_items(container: object, span) -> list[tuple[object, None]]:
 
 
 def _not_bool(where: str, value: object, clause: ast.Node) -> EvalError:
-    from .runtime.values import type_name
-
     return EvalError("no_such_overload", f"the condition of '{where}' gave {type_name(value)}, not bool",
                      clause.span)
 
@@ -609,8 +608,6 @@ def apply_set(root: dict, path: tuple, value: object, span) -> object:
 
 
 def _cannot_set(node: object, key: object, span) -> EvalError:
-    from .runtime.values import type_name
-
     if type(node) is list and type(key) is int:
         return EvalError("index_out_of_range", f"cannot set index {key} of a list of size {len(node)}", span)
     return EvalError("invalid_argument", f"cannot set {key!r} inside a {type_name(node)}", span)

@@ -143,6 +143,6 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
         for rule in policy.rules_for(str(obj.get("kind"))):
             if rule.applies(obj, None) and not (skipped and ("*" in skipped or _matches(rule.rule_id, skipped))):
                 applied.append(rule.rule_id)
-        report.checked.append(Checked(doc.file, doc.line, object_ref(obj), applied))
+        report.checked.append(Checked(doc.file, object_ref(obj), applied))
     FORMATS[args.output](report, stdout)
     return report.exit_code()

@@ -48,7 +48,6 @@ class Checked:
     """One object and the rules that applied to it (for per-case reports)."""
 
     file: str
-    line: int
     object: dict
     rules: list[str]
 

@@ -17,6 +17,18 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _schema_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Compiled schema validators go to a directory of this run, not the user's cache."""
+    saved = os.environ.get("KUBERULES_CACHE_DIR")
+    os.environ["KUBERULES_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        del os.environ["KUBERULES_CACHE_DIR"]
+    else:
+        os.environ["KUBERULES_CACHE_DIR"] = saved
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine()

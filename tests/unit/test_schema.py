@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import importlib.util
 import json
+import marshal
+import os
+import subprocess
+import sys
 import textwrap
+import types
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -112,6 +119,14 @@ DEPLOYMENT = yaml.safe_load(textwrap.dedent("""\
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_cache(tmp_path_factory):
+    """These tests compile every kind, often: into a cache of their own, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(schema_module.CACHE_ENV, str(tmp_path_factory.mktemp("schema-cache")))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -412,19 +427,30 @@ def _replaced(path: tuple, value: object):
 @pytest.mark.skipif(schema_module.fastjsonschema is None, reason="fastjsonschema not installed")
 @pytest.mark.parametrize("is_strict", [False, True], ids=["plain", "strict"])
 def test_fast_path_agrees_with_jsonschema(is_strict) -> None:
+    """fastjsonschema's yes/no is plain jsonschema's, and so are the problems explained with its help.
+
+    The detailed validator skips every `$ref` fastjsonschema accepts, so it is compared with
+    a jsonschema validator that walks everything, not with itself.
+    """
     validator = SchemaValidator(strict=is_strict)
-    checked = disagreements = 0
+    checked = disagreements = explained = 0
     for base in [DEPLOYMENT, SERVICE, *MINIMAL[5:]]:
         compiled = schema_module._compiled(validator.directory, validator._file(base))
+        everything = jsonschema.Draft202012Validator(compiled.schema)
         for i, mutate in enumerate(_mutations(base)):
             obj = mutate(base)
             checked += 1
-            if compiled.passes(obj) != compiled.detailed.is_valid(obj):
+            valid = everything.is_valid(obj)
+            if compiled.passes(obj) != valid:
                 disagreements += 1
                 print(json.dumps(obj, default=str))
-            if i % 10 == 0:  # and is_valid() is errors() == [] (a sample: messages cost more)
+            if not valid and i % 3 == 0:  # a sample: walking everything costs
+                explained += 1
+                assert schema_module._problems(compiled.detailed, obj) == schema_module._problems(everything, obj)
+            if i % 10 == 0:  # and is_valid() is errors() == []
                 assert validator.is_valid(obj) == (validator.errors(obj) == [])
     assert checked > 2000
+    assert explained > 300
     assert disagreements == 0
 
 
@@ -439,6 +465,208 @@ def test_without_fastjsonschema_jsonschema_answers_alone(monkeypatch) -> None:
         assert schema_module._compiled(validator.directory, "apps-v1-deployment.json").fast is None
     finally:
         schema_module._compiled.cache_clear()
+
+
+# --- compiled code cached on disk -----------------------------------------------------
+
+BAD = [
+    deployment(spec__replicas="3", **{f"{CONTAINER}__name": _DELETE, "metadata__labels__app": 1}),
+    deployment(spec__foo=1, **{f"{CONTAINER}__ports__0__containerPort": "80"}),
+    {**SERVICE, "spec": {"ports": [{"port": "80", "targetPort": 1.5}], "extra": True}},
+    {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"schedule": 5}},
+]
+CACHED_KINDS = 3  # Deployment, Service, CronJob
+# Four kinds, not all 27: every cold start compiles each, ~30 ms a kind and strictness.
+SAMPLE = [*BAD, *(o for o in MINIMAL if o["kind"] in {"Deployment", "Service", "CronJob", "ConfigMap"})]
+
+
+def every_answer() -> list:
+    """What both validators say about SAMPLE, built from scratch (no compiled kind kept)."""
+    schema_module._compiled.cache_clear()
+    answers = []
+    for validator in (SchemaValidator(), SchemaValidator(strict=True)):
+        for obj in SAMPLE:
+            answers.append((validator.known(obj), validator.is_valid(obj), validator.errors(obj)))
+    return answers
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache directory of its own, and no kind compiled before or kept after."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(schema_module.CACHE_ENV, str(folder))
+    schema_module._compiled.cache_clear()
+    yield folder
+    schema_module._compiled.cache_clear()
+
+
+@pytest.fixture
+def uncached(monkeypatch) -> list:
+    """The answers with the cache turned off: what every cached run must reproduce."""
+    monkeypatch.setenv(schema_module.CACHE_ENV, "")
+    answers = every_answer()
+    assert all(errors for _, _, errors in answers[:len(BAD)])
+    assert not any(errors for _, _, errors in answers[len(BAD):len(SAMPLE)])
+    return answers
+
+
+def test_cold_and_warm_cache_give_the_same_problems(uncached, cache, monkeypatch) -> None:
+    assert every_answer() == uncached  # cold: compiles and writes
+    files = sorted(cache.iterdir())
+    assert len(files) == 2 * (CACHED_KINDS + 1) and all(f.suffix == ".code" for f in files)  # no temporary left
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("a warm cache compiles nothing")
+
+    monkeypatch.setattr(schema_module.fastjsonschema, "compile_to_code", no_compiling)
+    assert every_answer() == uncached  # warm: reads
+    assert sorted(cache.iterdir()) == files
+
+
+def test_a_changed_schema_gets_its_own_cache_file(cache) -> None:
+    directory = schemas_dir()
+    schema = schema_module._standalone(directory, "core-v1-service.json")
+    other = copy.deepcopy(schema)
+    other["properties"]["spec"]["description"] = "edited"
+    assert schema_module._cache_key(schema) == schema_module._cache_key(copy.deepcopy(schema))
+    assert schema_module._cache_key(schema) != schema_module._cache_key(other)
+
+
+def test_unwritable_cache_directory_is_not_an_error(uncached, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")  # works under root too, unlike chmod
+    monkeypatch.setenv(schema_module.CACHE_ENV, str(blocker / "cache"))
+    try:
+        assert every_answer() == uncached
+    finally:
+        schema_module._compiled.cache_clear()
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_damaged_cache_files_are_compiled_again_and_replaced(uncached, cache) -> None:
+    assert every_answer() == uncached
+    files = sorted(cache.iterdir())
+    files[0].write_bytes(b"")
+    files[1].write_bytes(files[1].read_bytes()[:1000])  # cut short
+    files[2].write_bytes(files[2].read_bytes()[:-1] + b"\0")  # one byte changed: the checksum catches it
+    for file, payload in [
+        (files[3], b"x" * 40),  # a right checksum of no code
+        (files[4], marshal.dumps(compile("raise RuntimeError('no')", "f", "exec"))),  # code that fails
+        (files[5], marshal.dumps(compile("x = 1", "f", "exec"))),  # code without a validator
+    ]:
+        file.write_bytes(hashlib.sha256(payload).digest() + payload)
+    assert every_answer() == uncached
+    assert sorted(cache.iterdir()) == files
+    for f in files:  # rewritten whole (not compared byte for byte: marshal's output may vary)
+        assert_whole(f)
+
+
+def test_concurrent_cold_runs_share_one_cache(cache) -> None:
+    """Runs started together each compile and write; every one succeeds, and the files are whole."""
+    script = textwrap.dedent("""\
+        import json, sys
+        from kuberules.k8s.schema import SchemaValidator
+        bad = json.loads(sys.argv[1])
+        print(json.dumps([[p.message for p in SchemaValidator().errors(o)] for o in bad]))
+        """)
+    env = {**os.environ, "PYTHONPATH": str(Path(schema_module.__file__).parents[2]),
+           schema_module.CACHE_ENV: str(cache)}
+    arguments = [sys.executable, "-c", script, json.dumps(BAD)]
+    runs = [subprocess.Popen(arguments, env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    expected = [[p.message for p in SchemaValidator().errors(o)] for o in BAD]
+    assert [json.loads(out) for out in outputs] == [expected] * 4
+    files = sorted(cache.iterdir())
+    assert len(files) == CACHED_KINDS and all(f.suffix == ".code" for f in files)
+    for f in files:
+        assert_whole(f)
+
+
+def assert_whole(file: Path) -> None:
+    data = file.read_bytes()
+    assert hashlib.sha256(data[32:]).digest() == data[:32]
+    assert isinstance(marshal.loads(data[32:]), types.CodeType)
+
+
+def test_cache_directory_location(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(schema_module.CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert schema_module.cache_dir() == tmp_path / "home" / ".cache" / "kuberules"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert schema_module.cache_dir() == tmp_path / "home" / ".cache" / "kuberules"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert schema_module.cache_dir() == tmp_path / "xdg" / "kuberules"
+    monkeypatch.setenv(schema_module.CACHE_ENV, str(tmp_path / "mine"))
+    assert schema_module.cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv(schema_module.CACHE_ENV, "")
+    assert schema_module.cache_dir() is None
+
+
+def test_cache_off_writes_nothing(uncached, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert every_answer() == uncached
+    schema_module._compiled.cache_clear()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- cheap explanations ----------------------------------------------------------------
+
+
+def test_explaining_skips_the_definitions_that_pass(cache, monkeypatch) -> None:
+    """jsonschema is only walked through failing sub-trees, with the answer of walking them all."""
+    validator = SchemaValidator()
+    compiled = schema_module._compiled(validator.directory, "apps-v1-deployment.json")
+    checks = schema_module._definition_checks(compiled.schema, compiled.functions)
+    for definition in ("io.k8s.api.core.v1.PodSpec", "io.k8s.api.core.v1.Container",
+                       "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"):
+        assert checks[f"#/$defs/{definition}"] is compiled.functions[
+            "validate____defs_" + definition.replace(".", "_").lower()]
+
+    asked: list[str] = []
+    real = schema_module._definition_checks
+
+    def spied(schema, functions):
+        def spy(ref, check):
+            def run(instance):
+                asked.append(ref)
+                return check(instance)
+            return run
+        return {ref: spy(ref, check) for ref, check in real(schema, functions).items()}
+
+    monkeypatch.setattr(schema_module, "_definition_checks", spied)
+    obj = deployment(**{f"{CONTAINER}__ports__0__containerPort": "80"})
+    obj["spec"]["template"]["spec"]["containers"].append({"name": "sidecar", "image": "x"})
+    walks_everything = jsonschema.Draft202012Validator(compiled.schema)
+    assert validator.errors(obj) == schema_module._problems(walks_everything, obj) == [SchemaProblem(
+        ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort"),
+        'spec.template.spec.containers[0].ports[0].containerPort: "80" is not of type integer', "type",
+    )]
+    assert asked.count("#/$defs/io.k8s.api.core.v1.Container") == 2  # the sidecar passes and is skipped
+    assert "#/$defs/io.k8s.api.core.v1.ContainerPort" in asked
+
+
+def test_the_jsonschema_validator_is_built_only_for_an_invalid_document(cache) -> None:
+    validator = SchemaValidator()
+    assert validator.errors(DEPLOYMENT) == [] and validator.is_valid(DEPLOYMENT)
+    compiled = schema_module._compiled(validator.directory, "apps-v1-deployment.json")
+    assert compiled._detailed is None
+    assert validator.errors(deployment(spec__replicas="3"))
+    assert compiled._detailed is not None
+
+
+def test_message_paths_are_left_out_of_the_compiled_code() -> None:
+    """The path arguments cost most of a valid document's time; none may survive the rewrite."""
+    schema = schema_module._standalone(schemas_dir(), "apps-v1-deployment.json")
+    source = schema_module.fastjsonschema.compile_to_code(schema, **schema_module._FAST_OPTIONS)
+    assert source.count("**locals()") > 10
+    rewritten = schema_module._without_message_paths(source)
+    assert not [line for line in rewritten.splitlines()
+                if "**locals()" in line and not line.lstrip().startswith("raise ")]  # messages stay
+    assert 'custom_formats, (name_prefix or "data")' not in rewritten
+    assert rewritten.count("\n") == source.count("\n")
 
 
 # --- the stored files ------------------------------------------------------------------

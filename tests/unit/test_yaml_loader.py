@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kuberules.k8s import yaml_loader
-from kuberules.k8s.yaml_loader import Limits, LoadedDocument, LoadError, load_stream
+from kuberules.k8s.yaml_loader import Limits, LoadedDocument, LoadError, load_stream, locator, relocate
 from kuberules.resources import specs_dir
 
 TABLE = yaml.safe_load((specs_dir() / "conformance" / "yaml" / "scalars.yaml").read_text(encoding="utf-8"))
@@ -399,6 +399,46 @@ def test_positions() -> None:
     for missing in (("nope",), ("spec", "template", "spec", "containers", 2), ("spec", 0),
                     ("spec", "replicas", "x"), ("spec", "template", "spec", "containers", -1)):
         assert second.position(missing) is None
+
+
+def _all_positions(doc: LoadedDocument) -> dict[tuple, tuple[int, int] | None]:
+    """The position of every value of doc, by path."""
+    out: dict[tuple, tuple[int, int] | None] = {}
+
+    def walk(value: Any, path: tuple) -> None:
+        out[path] = doc.position(path)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*path, i))
+
+    walk(doc.object, ())
+    return out
+
+
+STREAMS = {
+    "utf-8": (HEAD + "---\n" + DEPLOYMENT).encode(),
+    "bom": b"\xef\xbb\xbf" + (HEAD + "---\n" + DEPLOYMENT).encode(),
+    "utf-16": (HEAD + "---\n" + DEPLOYMENT).encode("utf-16"),
+    "json stream": b'{"apiVersion": "v1", "kind": "A"}\n{"apiVersion": "v1",\n "kind": "B", "x": [1, {"y": 2}]}',
+    "after a bad document": b"a: [\n---\n" + DEPLOYMENT.encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_kept_nodes_and_relocated_documents_give_the_lazy_positions(name: str) -> None:
+    data = STREAMS[name]
+    lazy = [d for d in load_stream(data, "f.yaml") if isinstance(d, LoadedDocument)]
+    kept = [d for d in load_stream(data, "f.yaml", keep_nodes=True) if isinstance(d, LoadedDocument)]
+    assert lazy and len(lazy) == len(kept)
+    for a, b in zip(lazy, kept, strict=True):
+        expected = _all_positions(a)
+        assert None not in expected.values()
+        assert _all_positions(b) == expected
+        moved = relocate(data, "f.yaml", a.line, locator(a))
+        assert {path: moved.position(path) for path in expected} == expected
 
 
 def test_positions_are_computed_lazily_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,22 +10,16 @@ clean (warnings allowed), 1 on violations, 2 when an input was unreadable
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import gc
 from typing import TextIO
 
 from ..checker import SEVERITIES
-from ..decision import format_path, object_ref
 from ..engine import Engine
-from ..k8s.cluster import ClusterView
-from ..k8s.load import expand_paths, read_file
 from ..k8s.schema import KUBERNETES_VERSION, SchemaValidator
+from ..pipeline import SCHEMA_RULE, CheckPipeline, matches
 from ..report import FORMATS
-from ..report.model import Checked, CheckReport, Problem, RuleInfo
+from ..report.model import CheckReport, RuleInfo
 from ..resources import policies_dir
-
-SKIP_ANNOTATION = "kuberules.dev/skip"
-SCHEMA_RULE = "kubernetes.schema"
 
 
 def add_parser(sub) -> None:
@@ -46,22 +40,11 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _matches(rule_id: str, patterns: list[str]) -> bool:
-    name = rule_id.rsplit(".", 1)[-1]
-    return any(fnmatch.fnmatchcase(rule_id, p) or p == name for p in patterns)
-
-
-def _skipped(obj: dict) -> list[str]:
-    meta = obj.get("metadata") if type(obj.get("metadata")) is dict else {}
-    notes = meta.get("annotations") if type(meta.get("annotations")) is dict else {}
-    value = notes.get(SKIP_ANNOTATION)
-    return [s.strip() for s in value.split(",") if s.strip()] if type(value) is str else []
-
-
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    # Manifests are trees without reference cycles, and they all stay alive
-    # until the end: the cyclic collector would walk them again and again
-    # (on 10,000 documents that cost more than all the checking). Pause it.
+    # Manifests and their parse nodes are trees without reference cycles:
+    # reference counting frees each file's once it is reported. The cyclic
+    # collector, started by allocation counts, would only walk what survives
+    # (cluster projections, problems) again and again. Pause it.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -77,9 +60,9 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     rank = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
 
     def keep(rule) -> bool:
-        if args.rule and not _matches(rule.rule_id, args.rule):
+        if args.rule and not matches(rule.rule_id, args.rule):
             return False
-        if args.skip_rule and _matches(rule.rule_id, args.skip_rule):
+        if args.skip_rule and matches(rule.rule_id, args.skip_rule):
             return False
         severity = rule.meta.get("severity", "medium")
         return not args.severity or rank.get(severity, 2) <= rank[args.severity]
@@ -91,20 +74,10 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
             rule.rule_id, rule.meta.get("title", rule.name), rule.meta.get("severity", "medium"),
             rule.meta.get("rationale", ""), rule.meta.get("fix", ""), rule.decl.span.location(),
         )
-    documents = []
-    for path in expand_paths(args.paths):
-        found, errors = read_file(path)
-        documents.extend(found)
-        report.input_errors.extend(str(e) for e in errors)
-    cluster_objects = []
-    for path in expand_paths(args.cluster):
-        found, errors = read_file(path)
-        cluster_objects.extend(d.object for d in found)
-        report.input_errors.extend(str(e) for e in errors)
     schema = None if args.no_schema else SchemaValidator(strict=args.strict)
     schema_wanted = (
-        (not args.rule or _matches(SCHEMA_RULE, args.rule))
-        and not (args.skip_rule and _matches(SCHEMA_RULE, args.skip_rule))
+        (not args.rule or matches(SCHEMA_RULE, args.rule))
+        and not (args.skip_rule and matches(SCHEMA_RULE, args.skip_rule))
         and (not args.severity or rank["high"] <= rank[args.severity])
     )
     if schema is not None and schema_wanted:
@@ -115,34 +88,6 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
         )
     else:
         schema = None
-    cluster = ClusterView([d.object for d in documents] + cluster_objects)
-    report.files = len({d.file for d in documents})
-    for i, doc in enumerate(documents):
-        documents[i] = None  # its source text and position index go once it is reported
-        obj = doc.object
-        report.objects += 1
-        skipped = _skipped(obj)
-        applied = []
-        if schema is not None and not (skipped and ("*" in skipped or _matches(SCHEMA_RULE, skipped))):
-            for problem in schema.errors(obj):
-                line, column = doc.position(problem.path) or (doc.line, 1)
-                report.problems.append(Problem(
-                    doc.file, line, column, SCHEMA_RULE, "deny", "high", problem.message, object_ref(obj),
-                    format_path(problem.path),
-                ))
-            if schema.known(obj):
-                applied.append(SCHEMA_RULE)
-        for finding in policy.evaluate(obj, cluster=cluster):
-            if skipped and ("*" in skipped or _matches(finding.rule_id, skipped)):
-                continue
-            line, column = doc.position(finding.path) or (doc.line, 1)
-            report.problems.append(Problem(
-                doc.file, line, column, finding.rule_id, finding.effect, finding.severity,
-                finding.message, object_ref(obj), format_path(finding.path),
-            ))
-        for rule in policy.rules_for(str(obj.get("kind"))):
-            if rule.applies(obj, None) and not (skipped and ("*" in skipped or _matches(rule.rule_id, skipped))):
-                applied.append(rule.rule_id)
-        report.checked.append(Checked(doc.file, object_ref(obj), applied))
+    CheckPipeline(policy, schema, report, record_checked=args.output == "junit").run(args.paths, args.cluster)
     FORMATS[args.output](report, stdout)
     return report.exit_code()

@@ -57,14 +57,27 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 def read_file(path: str, objects: bool = True) -> tuple[list[Document], list[LoadError]]:
     """The documents of one file (`-` is stdin) and the problems met reading it."""
+    name, data = read_input(path)
+    if isinstance(data, LoadError):
+        return [], [data]
+    return parse_file(name, data, objects=objects)
+
+
+def read_input(path: str) -> tuple[str, bytes | LoadError]:
+    """The name and bytes of a file or of `-` (stdin, named `<stdin>`), or why it cannot be read."""
     name = "<stdin>" if path == "-" else path
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        return name, sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as err:
-        return [], [LoadError(name, 1, 1, err.strerror or str(err))]
+        return name, LoadError(name, 1, 1, err.strerror or str(err))
+
+
+def parse_file(name: str, data: bytes, *, objects: bool = True,
+               keep_nodes: bool = False) -> tuple[list[Document], list[LoadError]]:
+    """The documents of a file's bytes, `kind: List` expanded, and the problems met reading them."""
     documents: list[Document] = []
     errors: list[LoadError] = []
-    for item in load_stream(data, name, objects=objects):
+    for item in load_stream(data, name, objects=objects, keep_nodes=keep_nodes):
         if isinstance(item, LoadError):
             errors.append(item)
         elif objects and _is_list(item.object):

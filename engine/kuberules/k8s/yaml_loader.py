@@ -939,7 +939,7 @@ def _split(source: bytes | str) -> Iterator[tuple[int, int]]:
 
 
 def load_stream(data: bytes | str, name: str, *, limits: Limits = DEFAULT_LIMITS,
-                objects: bool = True) -> list[LoadedDocument | LoadError]:
+                objects: bool = True, keep_nodes: bool = False) -> list[LoadedDocument | LoadError]:
     """Every non-empty document of a YAML or JSON stream, in order, or its error.
 
     A null document (empty, only comments, or `null`) is skipped, as kubectl
@@ -947,6 +947,11 @@ def load_stream(data: bytes | str, name: str, *, limits: Limits = DEFAULT_LIMITS
     `kind`, is a LoadError (with `objects=False` any JSON value is a
     document). Errors that concern the whole input (too large, not decodable
     UTF-16) are a single LoadError at line 1.
+
+    With `keep_nodes` each document keeps the nodes it was built from, so its
+    `position()` calls cost no second parse: for a caller that reports on a
+    file's documents and then lets them go (several times the memory of the
+    objects while they live).
     """
     if not isinstance(data, (bytes, str)):
         data = bytes(data)  # bytearray, memoryview
@@ -954,18 +959,10 @@ def load_stream(data: bytes | str, name: str, *, limits: Limits = DEFAULT_LIMITS
     if size > limits.max_file_bytes:
         return [LoadError(name, 1, 1, f"file is {size} bytes, larger than the limit of "
                                       f"{limits.max_file_bytes} bytes ({_mib(limits.max_file_bytes)})")]
-    source: bytes | str = data
-    base = 0  # byte offset of source within data
-    if isinstance(data, bytes):
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            try:
-                source = data.decode("utf-16")
-            except UnicodeDecodeError as err:
-                return [LoadError(name, 1, 1, f"invalid UTF-16 at byte offset {err.start}: {err.reason}")]
-        elif data[:3] == b"\xef\xbb\xbf":
-            source, base = data[3:], 3
-    elif data[:1] == "\ufeff":
-        source = data[1:]
+    try:
+        source, base = _source_of(data)
+    except UnicodeDecodeError as err:
+        return [LoadError(name, 1, 1, f"invalid UTF-16 at byte offset {err.start}: {err.reason}")]
     results: list[LoadedDocument | LoadError] = []
     newline = b"\n" if isinstance(source, bytes) else "\n"
     line, counted = 0, 0
@@ -989,7 +986,7 @@ def load_stream(data: bytes | str, name: str, *, limits: Limits = DEFAULT_LIMITS
             bom = _BOM_B if isinstance(piece, bytes) else "\ufeff"
             if piece.startswith(bom):  # a document prefix may start with a BOM (YAML 1.2)
                 piece, where = piece[len(bom):], _Where(line, 0, where.offset + len(bom))
-            _load_piece(piece, where, name, limits, results, objects)
+            _load_piece(piece, where, name, limits, results, objects, keep_nodes)
     finally:
         if collecting:
             gc.enable()
@@ -999,28 +996,59 @@ def load_stream(data: bytes | str, name: str, *, limits: Limits = DEFAULT_LIMITS
 _BOM_B = b"\xef\xbb\xbf"
 
 
+def _source_of(data: bytes | str) -> tuple[bytes | str, int]:
+    """The text to parse (UTF-16 decoded, BOM dropped) and its offset within data."""
+    if isinstance(data, bytes):
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return data.decode("utf-16"), 0
+        if data[:3] == _BOM_B:
+            return data[3:], 3
+    elif data[:1] == "\ufeff":
+        return data[1:], 0
+    return data, 0
+
+
+def locator(doc: LoadedDocument) -> tuple:
+    """A small tuple from which `relocate` rebuilds doc's positions out of its file's data.
+
+    For a caller that sets documents aside (without their source text) and may
+    need a position later; plain values, so it can be marshalled.
+    """
+    where = doc._where
+    return (where.line, where.column, where.offset, len(doc._source), doc._index, doc._events)
+
+
+def relocate(data: bytes | str, name: str, line: int, place: tuple) -> LoadedDocument:
+    """The document at `place` (from `locator`) of data, for `position()` only (its object is None)."""
+    source, base = _source_of(data)
+    where_line, where_column, offset, length, index, events = place
+    start = offset - base
+    where = _Where(where_line, where_column, offset)
+    return LoadedDocument(None, name, line, source[start:start + length], where, index, events)
+
+
 def _mib(n: int) -> str:
     return f"{n / MiB:g} MiB"
 
 
 def _load_piece(piece: bytes | str, where: _Where, name: str, limits: Limits,
-                results: list[LoadedDocument | LoadError], objects: bool) -> None:
+                results: list[LoadedDocument | LoadError], objects: bool, keep_nodes: bool) -> None:
     """Load the documents of one piece of the stream (usually one) into results."""
     while True:
         events = _maybe_too_deep(piece, limits.max_depth)
         mark = len(results)
         try:
-            rest = _load_documents(piece, where, name, limits, events, results, objects)
+            rest = _load_documents(piece, where, name, limits, events, results, objects, keep_nodes)
         except _DuplicateAnchor:
             del results[mark:]
-            rest = _load_documents(piece, where, name, limits, True, results, objects)
+            rest = _load_documents(piece, where, name, limits, True, results, objects, keep_nodes)
         if rest is None:
             return
         piece, where = rest
 
 
 def _load_documents(piece: bytes | str, where: _Where, name: str, limits: Limits, events: bool,
-                    results: list[LoadedDocument | LoadError], objects: bool,
+                    results: list[LoadedDocument | LoadError], objects: bool, keep_nodes: bool,
                     ) -> tuple[bytes | str, _Where] | None:
     """Append the piece's documents; return the unread rest when a JSON stream goes on."""
     text = _text_of(piece)
@@ -1063,7 +1091,10 @@ def _load_documents(piece: bytes | str, where: _Where, name: str, limits: Limits
             results.append(where.error(name, problem[1], problem[0]))
             continue
         line = where.point(node.start_mark)[0]
-        results.append(LoadedDocument(value, name, line, piece, where, doc_index, events))
+        document = LoadedDocument(value, name, line, piece, where, doc_index, events)
+        if keep_nodes:
+            document._cache["root"] = node
+        results.append(document)
 
 
 def _not_an_object(value: Any, node: Any) -> tuple[str, Any] | None:

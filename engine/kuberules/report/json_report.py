@@ -25,5 +25,22 @@ def to_data(report: CheckReport) -> dict:
 
 
 def write(report: CheckReport, out: TextIO) -> None:
-    json.dump(to_data(report), out, indent=2, default=str)
-    out.write("\n")
+    """Indented, with one problem (and one input error) a line: readable, greppable,
+    and written by the C encoder (an indented dump of 20,000 problems takes seconds)."""
+    data = to_data(report)
+    out.write("{\n")
+    last = len(data) - 1
+    for i, (key, value) in enumerate(data.items()):
+        comma = "," if i < last else ""
+        if type(value) is list and value:
+            out.write(f"  {json.dumps(key)}: [\n    ")
+            out.write(",\n    ".join(map(_compact, value)))
+            out.write(f"\n  ]{comma}\n")
+        else:
+            body = json.dumps(value, indent=2, default=str).replace("\n", "\n  ")
+            out.write(f"  {json.dumps(key)}: {body}{comma}\n")
+    out.write("}\n")
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(", ", ": "), default=str)

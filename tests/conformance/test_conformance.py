@@ -11,6 +11,7 @@ shapes each function takes.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -23,6 +24,7 @@ import jsonschema
 import pytest
 import yaml
 
+from kuberules.engine import Engine
 from kuberules.k8s.labels import (
     Requirement,
     Selector,
@@ -42,7 +44,8 @@ from kuberules.k8s.names import (
 )
 from kuberules.k8s.quantity import Format, Quantity, QuantityError, _split
 from kuberules.k8s.yaml_loader import LoadError, load_stream
-from kuberules.resources import specs_dir
+from kuberules.policy import Policy
+from kuberules.resources import policies_dir, specs_dir
 
 ROOT = specs_dir() / "conformance"
 SCHEMA = json.loads((ROOT / "case.schema.json").read_text(encoding="utf-8"))
@@ -482,8 +485,27 @@ def _yaml_scalar(given: Any, want: Any) -> None:
         _equal(doc.object["v"], want)
 
 
+@functools.cache
+def _kubernetes_policies() -> Policy:
+    return Engine().load(policies_dir() / "kubernetes")
+
+
+def _pod_phase(value: dict[str, Any], want: Any) -> None:
+    """getPhase(pod, statuses, podIsTerminal, podHasInitialized), answered by
+    policies/kubernetes/lifecycle.rules. A row without featureGates has the same
+    answer whether ContainerRestartRules is on or off: both are checked."""
+    options = {k: value[k] for k in ("podIsTerminal", "podHasInitialized") if k in value}
+    gate_sets = [value["featureGates"]] if "featureGates" in value else [
+        {"ContainerRestartRules": True}, {"ContainerRestartRules": False}]
+    for gates in gate_sets:
+        got = _kubernetes_policies().query(
+            "kubernetes.lifecycle.phase_of", value["pod"], {**options, "featureGates": gates})
+        _equal({"phase": got["phase"]}, want)
+
+
 ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "yaml_scalar": _yaml_scalar,
+    "pod_phase": _pod_phase,
     # quantity
     "parse": _parse,
     "parse_quantity_string": _returns(lambda text: list(_split(text))),

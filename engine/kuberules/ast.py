@@ -312,6 +312,14 @@ class Emit(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Goto(Node):
+    """`-> EXPR` among the actions: the target state, computed (after the actions
+    before it) when it depends on what the actions make of the object."""
+
+    target: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class On(Node):
     """`on event [from S, ...] [if guard] [-> target] [{ actions }]`."""
 

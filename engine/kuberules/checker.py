@@ -377,6 +377,18 @@ class Checker:
                     self.expr(arg, scope)
                 if action.cond is not None:
                     self._condition(action.cond, scope, "emit")
+            elif isinstance(action, ast.Goto):
+                self._goto(clause, action, scope, known_state)
+
+    def _goto(self, clause: ast.On, action: ast.Goto, scope: Scope, known_state) -> None:
+        if clause.target is not None or action is not clause.actions[-1]:
+            self.error("misplaced-target", "'-> STATE' goes once in a transition: in its header, "
+                       "or as the last action", action)
+        t = self.expr(action.target, scope)
+        if t not in ("string", "dyn"):
+            self.error("type-error", f"the target of a transition is a state name (string), not {t}", action)
+        if isinstance(action.target, ast.Literal) and type(action.target.value) is str:
+            known_state(action.target.value, action)
 
     # ------------------------------------------------------ expressions
     def expr(self, node: ast.Expr, scope: Scope) -> str:

@@ -81,7 +81,6 @@ class CheckPipeline:
         self.crossing = policy.restrict(lambda r: r.rule_id in crossing)
         self.projections: list[dict] = []
         self.stdin: bytes | None = None
-        self._file_order: dict[str, int] = {}
 
     def run(self, paths: list[str], cluster_paths: list[str] = ()) -> None:
         for path in expand_paths(list(cluster_paths)):
@@ -93,7 +92,6 @@ class CheckPipeline:
             if self.crossing.rules:
                 aside.seek(0)
                 self._second_pass(aside)
-        self.report.problems.sort(key=lambda p: (self._file_order[p.file], p.line, p.column))
 
     # ---------------------------------------------------------------- reading
 
@@ -119,7 +117,8 @@ class CheckPipeline:
         if not documents:
             return
         self.report.files += 1
-        self._file_order.setdefault(documents[0].file, len(self._file_order))
+        file = documents[0].file
+        self.report.problems.register(file)
         set_aside = []
         for i, doc in enumerate(documents):
             documents[i] = None  # the file's parse nodes go with its last document
@@ -137,6 +136,7 @@ class CheckPipeline:
                 applied.extend(r.rule_id for r in self.all_rules.rules_for(str(obj.get("kind")))
                                if r.applies(obj, None) and not _skips(skipped, r.rule_id))
                 self.report.checked.append(Checked(doc.file, ref, applied))
+        self.report.problems.close(file)
         if set_aside:  # one record a file: marshal reads a file object a few bytes at a time
             record = marshal.dumps(set_aside)
             aside.write(len(record).to_bytes(8, "little"))
@@ -169,11 +169,14 @@ class CheckPipeline:
         cluster = ClusterView(self.projections)
         self.projections = []
         sources = _Sources(self.stdin)
-        while header := aside.read(8):
+        while header := aside.read(8):  # a record a file
+            file = None
             for obj, ref, skipped, file, line, place in marshal.loads(aside.read(int.from_bytes(header, "little"))):
                 findings = self.crossing.evaluate(obj, cluster=cluster)
                 if findings:
                     self._report(_SetAside(file, line, place, sources), ref, skipped, findings)
+            if file is not None:
+                self.report.problems.close(file)
 
 
 def _place(doc: Document) -> tuple:

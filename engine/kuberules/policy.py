@@ -91,6 +91,7 @@ class CompiledTransition:
     state_slot: int
     param_slots: tuple[int, ...]
     frame_size: int
+    target_slot: int | None  # where a computed target (`-> EXPR` action) leaves its value
 
 
 class Policy:
@@ -261,8 +262,17 @@ class Policy:
                 for path, value, span in sets:
                     apply_set(new_obj, path, value, span)
             target = t.on.target or state
+            if t.target_slot is not None:
+                target = frame[t.target_slot]
+                if type(target) is not str or target not in m.states:
+                    raise EvalError("invalid_argument", f"transition to {_show_state(target)}, which is not a state "
+                                    f"of '{m.name}' ({', '.join(m.states)})", t.on.actions[-1].span)
             return TransitionResult(m.name, event, state, target, new_obj, actions, True, t.on.span)
         return TransitionResult(m.name, event, state, state, obj, [], False, None)
+
+
+def _show_state(value: object) -> str:
+    return f"'{value}'" if type(value) is str else f"a {type(value).__name__}"
 
 
 def _kind_matches(rule: CompiledRule, kind: str) -> bool:
@@ -524,6 +534,7 @@ def _compile_on(program: ProgramCompiler, clause: ast.On, nparams: int) -> Compi
     param_slots = tuple(slots.new((id(clause), i)) for i in range(nparams))
     guard = exprs.compile(clause.guard) if clause.guard is not None else None
     steps: list[Callable] = []
+    target_slot = None
     for action in clause.actions:
         if isinstance(action, ast.LetDecl):
             value = exprs.compile(action.value)
@@ -537,13 +548,16 @@ def _compile_on(program: ProgramCompiler, clause: ast.On, nparams: int) -> Compi
             cond = exprs.compile(action.cond) if action.cond is not None else None
             args = [exprs.compile(a) for a in action.args]
             steps.append(_emit_action(action.name, args, cond, action))
+        elif isinstance(action, ast.Goto):
+            target_slot = slots.new(id(action))
+            steps.append(_let_action(exprs.compile(action.target), target_slot))
 
     def run(f, sets, actions):
         for step in steps:
             step(f, sets, actions)
 
     return CompiledTransition(clause, frozenset(clause.sources), guard, run, state_slot, param_slots,
-                              slots.size)
+                              slots.size, target_slot)
 
 
 def _let_action(value, slot):

@@ -264,6 +264,8 @@ class ModulePrinter(ExprPrinter):
         if isinstance(node, ast.Emit):
             text = f"emit {node.name}({self._args(node.args)})"
             return text + (f" if {self.expr(node.cond)}" if node.cond is not None else "")
+        if isinstance(node, ast.Goto):
+            return f"-> {self.expr(node.target)}"
         if isinstance(node, ast.States):
             return "states " + ", ".join(node.names)
         if isinstance(node, ast.Initial):

@@ -20,8 +20,7 @@ def write(report: CheckReport, out: TextIO) -> None:
 
     for message in report.input_errors:
         print(paint("error", "error") + f": {message}", file=out)
-    problems = sorted(report.problems, key=lambda p: (p.file, p.line, p.column, p.rule))
-    for file, group in groupby(problems, key=lambda p: p.file):
+    for file, group in groupby(report.problems, key=lambda p: p.file):
         print(paint(file, "bold"), file=out)
         for p in group:
             where = f"{p.line}:{p.column}"
@@ -31,7 +30,7 @@ def write(report: CheckReport, out: TextIO) -> None:
                   + paint(f"[{p.severity}] {p.rule} ({target}{', ' + p.path if p.path else ''})", "dim"),
                   file=out)
         print(file=out)
-    files = len({p.file for p in report.problems})
+    files = len(report.problems.files)
     summary = (f"{len(report.problems)} problem(s) ({report.errors} error(s), {report.warnings} warning(s)) "
                f"in {files} file(s); {report.objects} object(s) in {report.files} file(s) checked")
     if report.input_errors:

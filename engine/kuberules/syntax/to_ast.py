@@ -193,6 +193,9 @@ class ToAst(Transformer):
     def emit_clause(self, meta, name, args, cond):
         return ast.Emit(str(name), args or (), cond, span=self._span(meta))
 
+    def goto_clause(self, meta, target):
+        return ast.Goto(target, span=self._span(meta))
+
     # -- expressions
     def let_expr(self, meta, name, value, body):
         return ast.Let(self._name(name), value, body, span=self._span(meta))

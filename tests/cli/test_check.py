@@ -161,12 +161,14 @@ def test_findings_point_at_the_offending_lines():
     located = {(Path(p["file"]).name, p["line"], p["column"], p["rule"]) for p in json.loads(out)["problems"]}
     assert located == {
         ("api.yaml", 14, 5, "library.selectors.selector_matches_template"),   # spec.template
+        ("api.yaml", 24, 11, "library.lifecycle.slow_start"),                # the api container
         ("api.yaml", 28, 30, "kubernetes.schema"),                           # containerPort: "9000"
         ("api.yaml", 47, 1, "library.services.selects_pods"),                # the Service
         ("jobs.yaml", 1, 1, "library.namespaces.explicit_namespace"),
         ("jobs.yaml", 10, 9, "library.restarts.job_restart_policy"),         # the pod template
         ("web.yaml", 9, 13, "kubernetes.schema"),                            # replicas: "3"
         ("web.yaml", 24, 11, "library.images.pinned"),                       # the web container
+        ("web.yaml", 24, 11, "library.lifecycle.slow_start"),
         ("web.yaml", 46, 11, "library.probes.liveness_probe"),               # the log-shipper container
         ("web.yaml", 46, 11, "library.probes.readiness_probe"),
         ("web.yaml", 46, 11, "library.resources.cpu_request"),

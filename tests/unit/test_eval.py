@@ -87,6 +87,8 @@ VALUES = [
     # lists library
     ("[3, 1, 2].min()", 1), ("[3, 1, 2].max()", 3), ("[1, 2, 3].sum()", 6), ("[1, 2, 2].isSorted()", True),
     ("[1, 2, 3].indexOf(2)", 1), ("{'a': 1}.keys()", ["a"]),
+    ("{'a': 1, 'b': 2}.merge({'b': 3, 'c': 4})", {"a": 1, "b": 3, "c": 4}), ("[{'a': 1}, {'a': 2}].merge()", {"a": 2}),
+    ("['x', 'yy'].map(n, {n: size(n)}).merge()", {"x": 1, "yy": 2}), ("[].merge()", {}),
     # quantities
     ("500m < 1", True), ("1Gi > 1000Mi", True), ("quantity('1Gi') > 1000Mi", True), ("1.5Gi == 1536Mi", True),
     ("quantity(2) == 2", True), ("quantity('1.5') == 1500m", True), ("2Gi + 512Mi == 2560Mi", True),
@@ -149,6 +151,7 @@ ERRORS = [
     ("(1 / 0) ?? 2", "division_by_zero"),
     ("has(object.spec.replicas.x)", "no_such_overload"),
     ("int('x')", "invalid_argument"),
+    ("[{1: 'a'}, {true: 'b'}].merge()", "invalid_argument"), ("[{'a': 1}, 2].merge()", "no_such_overload"),
     ("int(1e300)", "overflow"),
     ("'abc'.matches('(')", "invalid_argument"),
     ("'abc'.substring(2, 1)", "index_out_of_range"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from ..errors import EvalError
-from ..runtime.values import add, compare, equal, no_overload
+from ..runtime.values import add, compare, equal, no_overload, type_name
 from . import function, method
 
 
@@ -73,3 +73,35 @@ def list_index_of(items: list, value: object) -> int:
         if equal(item, value):
             return i
     return -1
+
+
+def _merged(maps: list) -> dict:
+    out: dict = {}
+    for m in maps:
+        if type(m) is not dict:
+            raise EvalError("no_such_overload", f"merge() needs maps, not {type_name(m)}")
+        for key, value in m.items():
+            if type(key) in (int, bool) and key in out:
+                same = next(k for k in out if k == key)
+                if type(same) is not type(key):
+                    raise EvalError("invalid_argument",
+                                    f"map keys cannot mix int and bool: {_show(same)} and {_show(key)}")
+            out[key] = value
+    return out
+
+
+@method("merge", "map", ("map",), "map")
+def map_merge(mapping: dict, other: dict) -> dict:
+    """The entries of both maps, other's winning where both have a key: the map
+    building block CEL lacks (defaults applied under what is set, usage summed per key)."""
+    return _merged([mapping, other])
+
+
+@method("merge", "list", (), "map")
+def list_merge(maps: list) -> dict:
+    """The entries of a list of maps, later maps winning: `names.map(n, {n: f(n)}).merge()`."""
+    return _merged(maps)
+
+
+def _show(key: object) -> str:
+    return str(key).lower() if type(key) is bool else str(key)

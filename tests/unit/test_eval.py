@@ -89,6 +89,8 @@ VALUES = [
     ("[1, 2, 3].indexOf(2)", 1), ("{'a': 1}.keys()", ["a"]),
     ("{'a': 1, 'b': 2}.merge({'b': 3, 'c': 4})", {"a": 1, "b": 3, "c": 4}), ("[{'a': 1}, {'a': 2}].merge()", {"a": 2}),
     ("['x', 'yy'].map(n, {n: size(n)}).merge()", {"x": 1, "yy": 2}), ("[].merge()", {}),
+    ("[3, 1, 2].sort()", [1, 2, 3]), ("['b', 'a'].sort()", ["a", "b"]), ("[1, 2, 1, 3, 2].distinct()", [1, 2, 3]),
+    ("'%s is %d, ratio %f, %.2f%%'.format(['cpu', 2, 2.5, 1.0 / 3.0])", "cpu is 2, ratio 2.500000, 0.33%"),
     # quantities
     ("500m < 1", True), ("1Gi > 1000Mi", True), ("quantity('1Gi') > 1000Mi", True), ("1.5Gi == 1536Mi", True),
     ("quantity(2) == 2", True), ("quantity('1.5') == 1500m", True), ("2Gi + 512Mi == 2560Mi", True),
@@ -151,6 +153,8 @@ ERRORS = [
     ("(1 / 0) ?? 2", "division_by_zero"),
     ("has(object.spec.replicas.x)", "no_such_overload"),
     ("int('x')", "invalid_argument"),
+    ("[1, 'a'].sort()", "no_such_overload"), ("'%d'.format(['x'])", "invalid_argument"),
+    ("'%s %s'.format(['x'])", "invalid_argument"), ("'%s'.format(['x', 'y'])", "invalid_argument"),
     ("[{1: 'a'}, {true: 'b'}].merge()", "invalid_argument"), ("[{'a': 1}, 2].merge()", "no_such_overload"),
     ("int(1e300)", "overflow"),
     ("'abc'.matches('(')", "invalid_argument"),

@@ -105,3 +105,31 @@ def list_merge(maps: list) -> dict:
 
 def _show(key: object) -> str:
     return str(key).lower() if type(key) is bool else str(key)
+
+
+@method("sort", "list", (), "list")
+def list_sort(items: list) -> list:
+    """Ascending by `<` (cel-go's ext.Lists sort): elements must be mutually ordered."""
+    return sorted(items, key=_Ordered)
+
+
+@method("distinct", "list", (), "list")
+def list_distinct(items: list) -> list:
+    """The first of each group of equal elements, in order (cel-go's ext.Lists distinct)."""
+    out: list = []
+    for item in items:
+        if not any(equal(item, seen) for seen in out):
+            out.append(item)
+    return out
+
+
+class _Ordered:
+    """A sort key comparing by CEL's `<` (an error for unordered pairs)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object):
+        self.value = value
+
+    def __lt__(self, other: _Ordered) -> bool:
+        return compare(self.value, other.value) < 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import re2
 
 from ..errors import EvalError
+from ..runtime.values import type_name
 from . import function, method
+from .conversions import to_string
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -128,3 +131,40 @@ def join(items: list, sep: str = "") -> str:
         if type(item) is not str:
             raise EvalError("no_such_overload", "join() needs a list of strings")
     return sep.join(items)
+
+
+_VERB = re.compile(r"%(?:\.([0-9]+))?([sdf%])")
+
+
+@method("format", "string", ("list",), "string")
+def string_format(template: str, args: list) -> str:
+    """printf-style formatting, the subset of cel-go's ext.Strings format that
+    Kubernetes messages use: %s (as string()), %d (int), %f and %.Nf (Go's %f,
+    6 decimals by default), %%."""
+    values = iter(args)
+
+    def verb(m: re.Match) -> str:
+        precision, kind = m.group(1), m.group(2)
+        if kind == "%":
+            return "%"
+        try:
+            value = next(values)
+        except StopIteration:
+            raise EvalError("invalid_argument", f"format: too few arguments for {template!r}") from None
+        if kind == "s":
+            return to_string(value)
+        if kind == "d":
+            if type(value) is not int:
+                raise EvalError("invalid_argument", f"format: %d needs an int, not {type_name(value)}")
+            return str(value)
+        if type(value) not in (int, float):
+            raise EvalError("invalid_argument", f"format: %f needs a number, not {type_name(value)}")
+        return f"{float(value):.{int(precision) if precision else 6}f}"
+
+    out = _VERB.sub(verb, template)
+    if next(values, _END) is not _END:
+        raise EvalError("invalid_argument", f"format: too many arguments for {template!r}")
+    return out
+
+
+_END = object()

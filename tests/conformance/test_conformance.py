@@ -47,6 +47,7 @@ from kuberules.k8s.yaml_loader import LoadError, load_stream
 from kuberules.policy import Policy
 from kuberules.resources import policies_dir, specs_dir
 
+from .limitrange_adapters import LIMITRANGE_ADAPTERS
 from .quota_adapters import QUOTA_ADAPTERS
 
 ROOT = specs_dir() / "conformance"
@@ -561,6 +562,7 @@ ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     # names
     **{name: _returns(_name_check(check)) for name, check in _VALIDATORS.items()},
     "name_errors": _returns(lambda v: _VALIDATORS[v["validator"]](v["value"])),
+    **LIMITRANGE_ADAPTERS,
     **QUOTA_ADAPTERS,
 }
 

@@ -133,3 +133,15 @@ class _Ordered:
 
     def __lt__(self, other: _Ordered) -> bool:
         return compare(self.value, other.value) < 0
+
+
+@method("flatten", "list", (), "list")
+def list_flatten(items: list) -> list:
+    """One level of nesting removed (cel-go's ext.Lists flatten): [[1], [2, 3], 4] -> [1, 2, 3, 4]."""
+    out: list = []
+    for item in items:
+        if type(item) is list:
+            out.extend(item)
+        else:
+            out.append(item)
+    return out

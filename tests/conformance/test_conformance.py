@@ -49,6 +49,7 @@ from kuberules.resources import policies_dir, specs_dir
 
 from .limitrange_adapters import LIMITRANGE_ADAPTERS
 from .quota_adapters import QUOTA_ADAPTERS
+from .validation_adapters import VALIDATION_ADAPTERS
 
 ROOT = specs_dir() / "conformance"
 SCHEMA = json.loads((ROOT / "case.schema.json").read_text(encoding="utf-8"))
@@ -564,6 +565,7 @@ ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "name_errors": _returns(lambda v: _VALIDATORS[v["validator"]](v["value"])),
     **LIMITRANGE_ADAPTERS,
     **QUOTA_ADAPTERS,
+    **VALIDATION_ADAPTERS,
 }
 
 

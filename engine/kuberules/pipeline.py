@@ -32,9 +32,11 @@ from typing import IO
 import yaml
 
 from .decision import Finding, format_path, object_ref
+from .k8s.admission import WORKLOAD_KINDS, Admission
 from .k8s.cluster import ClusterView
 from .k8s.load import Document, ListItem, expand_paths, parse_file, read_input
 from .k8s.schema import SchemaValidator
+from .k8s.workloads import pod_of
 from .k8s.yaml_loader import LoadedDocument, LoadError, locator, relocate
 from .policy import Policy
 from .projection import cluster_use
@@ -42,6 +44,8 @@ from .report.model import Checked, CheckReport, Problem
 
 SKIP_ANNOTATION = "kuberules.dev/skip"
 SCHEMA_RULE = "kubernetes.schema"
+ADMISSION_RULES = {"LimitRanger": "kubernetes.admission.limitranger",
+                   "ResourceQuota": "kubernetes.admission.resourcequota"}
 
 
 def matches(rule_id: str, patterns: Iterable[str]) -> bool:
@@ -70,7 +74,7 @@ class CheckPipeline:
     """
 
     def __init__(self, policy: Policy, schema: SchemaValidator | None, report: CheckReport,
-                 *, record_checked: bool = False):
+                 *, record_checked: bool = False, admission: Policy | None = None):
         self.schema = schema
         self.report = report
         self.record_checked = record_checked
@@ -81,11 +85,18 @@ class CheckPipeline:
         self.crossing = policy.restrict(lambda r: r.rule_id in crossing)
         self.projections: list[dict] = []
         self.stdin: bytes | None = None
+        self.admission_rules = admission
+        self.admission: Admission | None = None
 
     def run(self, paths: list[str], cluster_paths: list[str] = ()) -> None:
+        snapshot = []
         for path in expand_paths(list(cluster_paths)):
             for doc in self._read(path, keep_nodes=False):
                 self._add_to_cluster(doc.object)
+                snapshot.append(doc.object)
+        if self.admission_rules is not None:
+            self.admission = Admission(self.admission_rules, snapshot)
+        del snapshot
         with tempfile.TemporaryFile(prefix="kuberules-") as aside:
             for path in expand_paths(paths):
                 self._first_pass(path, aside)
@@ -129,6 +140,8 @@ class CheckPipeline:
             ref = object_ref(obj)
             applied = self._validate(doc, ref, skipped)
             self._report(doc, ref, skipped, self.local.evaluate(obj))
+            if self.admission is not None:
+                self._admit(doc, ref, skipped)
             crossing = [r for r in self.crossing.rules_for(str(obj.get("kind"))) if r.applies(obj, None)]
             if crossing:
                 set_aside.append((obj, ref, skipped, doc.file, doc.line, _place(doc)))
@@ -152,6 +165,21 @@ class CheckPipeline:
                 format_path(problem.path),
             ))
         return [SCHEMA_RULE] if self.schema.known(doc.object) else []
+
+    def _admit(self, doc: Document, ref: dict, skipped: list[str]) -> None:
+        """What the API server's admission would refuse, at the object (or the container) it is about."""
+        decision = self.admission.admit(doc.object)
+        prefix = pod_of(doc.object)[1] if decision.kind in WORKLOAD_KINDS and pod_of(doc.object) else ()
+        for reason in decision.reasons:
+            rule = ADMISSION_RULES[reason.plugin]
+            if _skips(skipped, rule):
+                continue
+            path = (*prefix, *reason.path) if reason.path else ()
+            line, column = _position(doc, path)
+            self.report.problems.append(Problem(
+                doc.file, line, column, rule, "deny", "high", f"{reason.source}: {reason.message}", ref,
+                format_path(path),
+            ))
 
     def _report(self, doc: Document, ref: dict, skipped: list[str], findings: list[Finding]) -> None:
         for finding in findings:

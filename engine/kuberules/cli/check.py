@@ -16,7 +16,7 @@ from typing import TextIO
 from ..checker import SEVERITIES
 from ..engine import Engine
 from ..k8s.schema import KUBERNETES_VERSION, SchemaValidator
-from ..pipeline import SCHEMA_RULE, CheckPipeline, matches
+from ..pipeline import ADMISSION_RULES, SCHEMA_RULE, CheckPipeline, matches
 from ..report import FORMATS
 from ..report.model import CheckReport, RuleInfo
 from ..resources import policies_dir
@@ -54,6 +54,28 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             gc.enable()
 
 
+def _wanted(rule: str, severity: str, args: argparse.Namespace, rank: dict) -> bool:
+    """Whether a built-in rule (schema, admission) survives --rule, --skip-rule and --severity."""
+    return ((not args.rule or matches(rule, args.rule))
+            and not (args.skip_rule and matches(rule, args.skip_rule))
+            and (not args.severity or rank[severity] <= rank[args.severity]))
+
+
+ADMISSION_TITLES = ("Pods fit the LimitRanges of their namespace", "Objects and their pods fit the namespace's quotas")
+ADMISSION_HELP = {
+    ADMISSION_RULES["LimitRanger"]: (
+        "The LimitRanger admission plugin refuses a pod whose containers ask for less than a LimitRange's min or "
+        "more than its max; for a workload, every pod it creates is refused and none ever runs.",
+        "Change the container's requests and limits, or the LimitRange of the namespace (kuberules admit shows "
+        "the pod after LimitRange defaults)."),
+    ADMISSION_RULES["ResourceQuota"]: (
+        "The ResourceQuota admission plugin refuses what would take a namespace's usage above a quota's hard "
+        "limit: the workload applies, but the pods that do not fit are never created (kubectl describe rs shows "
+        "'exceeded quota').",
+        "Lower the replicas or the pods' requests, or raise the quota; kuberules admit shows each quota's usage."),
+}
+
+
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     engine = Engine()
     policy = engine.load(*args.policy) if args.policy else engine.load(policies_dir() / "library")
@@ -75,11 +97,7 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
             rule.meta.get("rationale", ""), rule.meta.get("fix", ""), rule.decl.span.location(),
         )
     schema = None if args.no_schema else SchemaValidator(strict=args.strict)
-    schema_wanted = (
-        (not args.rule or matches(SCHEMA_RULE, args.rule))
-        and not (args.skip_rule and matches(SCHEMA_RULE, args.skip_rule))
-        and (not args.severity or rank["high"] <= rank[args.severity])
-    )
+    schema_wanted = _wanted(SCHEMA_RULE, "high", args, rank)
     if schema is not None and schema_wanted:
         report.rules[SCHEMA_RULE] = RuleInfo(
             SCHEMA_RULE, f"Manifests match the Kubernetes {KUBERNETES_VERSION} API schema", "high",
@@ -88,6 +106,14 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
         )
     else:
         schema = None
-    CheckPipeline(policy, schema, report, record_checked=args.output == "junit").run(args.paths, args.cluster)
+    admission = None
+    wanted = [rule for rule in ADMISSION_RULES.values() if _wanted(rule, "high", args, rank)]
+    if args.cluster and wanted:
+        admission = engine.load(policies_dir() / "kubernetes")
+        for rule, title in zip(ADMISSION_RULES.values(), ADMISSION_TITLES, strict=True):
+            if rule in wanted:
+                report.rules[rule] = RuleInfo(rule, title, "high", *ADMISSION_HELP[rule])
+    CheckPipeline(policy, schema, report, record_checked=args.output == "junit",
+                  admission=admission).run(args.paths, args.cluster)
     FORMATS[args.output](report, stdout)
     return report.exit_code()

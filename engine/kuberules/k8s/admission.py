@@ -34,6 +34,7 @@ class Reason:
     plugin: str  # LimitRanger | ResourceQuota | NamespaceLifecycle
     source: str  # the LimitRange or ResourceQuota, as Kind/name
     message: str
+    path: tuple = ()  # inside the admitted object: the container whose resources broke the rule
 
     def to_dict(self) -> dict:
         return {"plugin": self.plugin, "source": self.source, "message": self.message}
@@ -105,7 +106,7 @@ class Admission:
         self.nodes: list[dict] = []
         self.objects: dict[str, list[dict]] = defaultdict(list)
         for obj in snapshot:
-            self._remember(obj)
+            self._remember(obj, snapshot=True)
         for ns, quotas in self.quotas.items():
             self.quotas[ns] = [self._with_usage(q, ns, recompute_usage) for q in quotas]
 
@@ -114,7 +115,10 @@ class Admission:
     def _query(self, name: str, *args: Any) -> Any:
         return self.policy.query(name, *args)
 
-    def _remember(self, obj: dict) -> None:
+    def _remember(self, obj: dict, *, snapshot: bool = False) -> None:
+        """Keep what later admissions read. Objects count towards a quota whose usage
+        must be computed only when they come from the snapshot: admitted objects are
+        charged as they are admitted (and not kept, so a long input does not pile up)."""
         kind = obj.get("kind")
         ns = _meta(obj).get("namespace") or ("" if kind in CLUSTER_SCOPED else self.default_namespace)
         if kind == "Namespace":
@@ -127,7 +131,7 @@ class Admission:
             self.hpas.append(obj)
         elif kind == "Node":
             self.nodes.append(obj)
-        if kind not in ("LimitRange", "ResourceQuota"):
+        if snapshot and kind not in ("LimitRange", "ResourceQuota"):
             self.objects[ns].append(obj)
 
     def _with_usage(self, quota: dict, ns: str, recompute: bool) -> dict:
@@ -183,7 +187,9 @@ class Admission:
             verdict = self._query("kubernetes.limitrange.validate_pod", mutated, lr, self.options)
             if not verdict["allowed"]:
                 decision.allowed = False
-                decision.reasons.append(Reason("LimitRanger", _ref(lr), verdict["message"]))
+                culprits = self._query("kubernetes.limitrange.container_errors", mutated, lr)
+                path = ("spec", culprits[0]["field"], culprits[0]["index"]) if culprits else ()
+                decision.reasons.append(Reason("LimitRanger", _ref(lr), verdict["message"], path))
                 return None
         return mutated
 

@@ -32,6 +32,7 @@ from typing import IO
 import yaml
 
 from .decision import Finding, format_path, object_ref
+from .errors import EvalError
 from .k8s.admission import WORKLOAD_KINDS, Admission
 from .k8s.cluster import ClusterView
 from .k8s.load import Document, ListItem, expand_paths, parse_file, read_input
@@ -168,7 +169,13 @@ class CheckPipeline:
 
     def _admit(self, doc: Document, ref: dict, skipped: list[str]) -> None:
         """What the API server's admission would refuse, at the object (or the container) it is about."""
-        decision = self.admission.admit(doc.object)
+        try:
+            decision = self.admission.admit(doc.object)
+        except EvalError as err:  # a value the API server could not decode, such as cpu: "lots"
+            rule = ADMISSION_RULES["ResourceQuota"]
+            self.report.problems.append(Problem(doc.file, doc.line, 1, rule, "error", "high",
+                                                f"cannot be admitted: {err.message}", ref, ""))
+            return
         prefix = pod_of(doc.object)[1] if decision.kind in WORKLOAD_KINDS and pod_of(doc.object) else ()
         for reason in decision.reasons:
             rule = ADMISSION_RULES[reason.plugin]

@@ -88,3 +88,16 @@ def test_check_with_a_cluster_reports_what_admission_refuses(tmp_path):
     assert [(p["line"], p["path"]) for p in problems] == [(19, "spec.template.spec.containers[0]")]
     assert problems[0]["message"] == ("LimitRange/container-defaults: its pods would be refused: "
                                       "maximum cpu usage per Container is 2, but limit is 3")
+
+
+def test_an_undecodable_quantity_is_a_located_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
+                   "spec:\n  containers: [{name: c, image: 'x:1', resources: {limits: {cpu: lots}}}]\n")
+    code, out, err = cli("admit", str(bad), "--cluster", CLUSTER, "-o", "json")
+    assert (code, out) == (2, "")
+    assert err == (f"error: {bad}:1: Pod shop/p: cannot be admitted: quantities must match the regular expression "
+                   "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n")
+    code, out, _ = cli("check", str(bad), "--cluster", CLUSTER, "--rule", "kubernetes.admission.*", "-o", "json")
+    problems = json.loads(out)["problems"]
+    assert code == 1 and [(p["line"], p["effect"]) for p in problems] == [(1, "error")]

@@ -16,6 +16,7 @@ from typing import TextIO
 import yaml
 
 from ..engine import Engine
+from ..errors import EvalError
 from ..k8s.admission import Admission, Decision
 from ..k8s.load import read_located
 from ..resources import policies_dir
@@ -41,7 +42,15 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     manifests = read_located(args.paths)
     policy = Engine().load(policies_dir() / "kubernetes")
     admission = Admission(policy, snapshot, namespace=args.namespace, recompute_usage=args.recompute_usage)
-    results = [(doc, admission.admit(doc.object)) for doc in manifests]
+    results, failures = [], []
+    for doc in manifests:
+        try:
+            results.append((doc, admission.admit(doc.object)))
+        except EvalError as err:  # a value the API server could not decode, such as cpu: "lots"
+            failures.append(f"{doc.file}:{doc.line}: {_ref(doc.object)}: cannot be admitted: {err.message}")
+    if failures:
+        stderr.write("".join(f"error: {f}\n" for f in failures))
+        return 2
     denied = sum(not d.allowed for _, d in results)
     if args.output == "json":
         data = {
@@ -60,6 +69,12 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             _print(doc.file, doc.line, d, stdout, args.diff)
         print(f"{len(results)} object(s): {len(results) - denied} admitted, {denied} denied", file=stdout)
     return 1 if denied else 0
+
+
+def _ref(obj: dict) -> str:
+    meta = obj.get("metadata") if type(obj.get("metadata")) is dict else {}
+    ns = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{obj.get('kind')} {ns}{meta.get('name', '')}"
 
 
 def _title(d: Decision) -> str:

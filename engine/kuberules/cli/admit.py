@@ -97,9 +97,8 @@ def _print(file: str, line: int, d: Decision, out: TextIO, diff: bool) -> None:
             usage = ", ".join(f"{r} {q.before.get(r, '0')} -> {q.after.get(r, '0')} of {q.hard[r]}" for r in changed)
             print(f"  ResourceQuota {q.name} ({q.source}): {usage}", file=out)
     if diff:
-        target = d.pod if d.pod is not None else d.object
-        before = d.original if d.pod is None else None
-        if before is not None and before != target:
+        before, target = (d.pod_original, d.pod) if d.pod is not None else (d.original, d.object)
+        if before != target:
             old = yaml.safe_dump(before, sort_keys=True).splitlines()
             new = yaml.safe_dump(target, sort_keys=True).splitlines()
             for text in difflib.unified_diff(old, new, "before", "after", lineterm="", n=2):

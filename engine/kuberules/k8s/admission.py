@@ -66,7 +66,8 @@ class Decision:
     notes: list[str] = field(default_factory=list)
     quotas: list[QuotaUse] = field(default_factory=list)
     replicas: dict | None = None
-    pod: dict | None = None
+    pod: dict | None = None  # a workload's pod, after defaulting
+    pod_original: dict | None = None  # the same pod as its template writes it
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {
@@ -240,7 +241,8 @@ class Admission:
     def _admit_workload(self, decision: Decision) -> None:
         workload = decision.object
         scale = self._query("kubernetes.workloads.scale", workload, self.hpas, self.nodes)
-        pod = self._limit_pod(decision, self._query("kubernetes.workloads.pod_of", workload))
+        decision.pod_original = self._query("kubernetes.workloads.pod_of", workload)
+        pod = self._limit_pod(decision, decision.pod_original)
         decision.pod = pod
         replicas = scale["replicas"]
         decision.replicas = {"wanted": replicas, "surge": scale["surge"], "why": scale["why"], "fit": None}

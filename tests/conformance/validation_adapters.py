@@ -3,7 +3,47 @@ answered by policies/kubernetes/validation.rules through `Policy.query`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-VALIDATION_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {}
+from kuberules.engine import Engine
+from kuberules.policy import Policy
+from kuberules.resources import policies_dir
+
+
+@functools.cache
+def _policy() -> Policy:
+    return Engine().load(policies_dir() / "kubernetes")
+
+
+def _query(name: str, *args: Any) -> Any:
+    return _policy().query(f"kubernetes.validation.{name}", *args)
+
+
+def _errors(got: Any, want: Any) -> None:
+    """`want` is {errors: [...]}: upstream's field errors as field.Error.Error() prints them, in order."""
+    assert isinstance(got, list) and all(isinstance(e, str) for e in got), got
+    assert {"errors": got} == want
+
+
+def _limitrange(value: dict, want: Any) -> None:
+    """ValidateLimitRange of `value.object`."""
+    _errors(_query("limitrange_errors", value["object"]), want)
+
+
+def _resourcequota(value: dict, want: Any) -> None:
+    """ValidateResourceQuota of `value.object`."""
+    _errors(_query("resourcequota_errors", value["object"]), want)
+
+
+def _resource_name(value: dict, want: Any) -> None:
+    """validateResourceName(value.name, field path value.path)."""
+    _errors(_query("resource_name_errors", value["name"], value["path"]), want)
+
+
+VALIDATION_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
+    "limitrange_validation": _limitrange,
+    "resourcequota_validation": _resourcequota,
+    "resource_name_validation": _resource_name,
+}

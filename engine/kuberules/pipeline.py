@@ -33,7 +33,7 @@ import yaml
 
 from .decision import Finding, format_path, object_ref
 from .errors import EvalError
-from .k8s.admission import WORKLOAD_KINDS, Admission
+from .k8s.admission import WORKLOAD_KINDS, Admission, validation_errors
 from .k8s.cluster import ClusterView
 from .k8s.load import Document, ListItem, expand_paths, parse_file, read_input
 from .k8s.schema import SchemaValidator
@@ -94,9 +94,9 @@ class CheckPipeline:
         for path in expand_paths(list(cluster_paths)):
             for doc in self._read(path, keep_nodes=False):
                 self._add_to_cluster(doc.object)
-                snapshot.append(doc.object)
+                snapshot.append(doc)
         if self.admission_rules is not None:
-            self.admission = Admission(self.admission_rules, snapshot)
+            self.admission = Admission(self.admission_rules, [d.object for d in snapshot if self._holdable(doc=d)])
         del snapshot
         with tempfile.TemporaryFile(prefix="kuberules-") as aside:
             for path in expand_paths(paths):
@@ -117,6 +117,13 @@ class CheckPipeline:
         documents, errors = parse_file(name, data, keep_nodes=keep_nodes)
         self.report.input_errors.extend(str(e) for e in errors)
         return documents
+
+    def _holdable(self, doc: Document) -> bool:
+        """Whether a cluster could hold this snapshot object; a LimitRange or quota it
+        could not is an input error (the snapshot is wrong, not the manifests)."""
+        errors = validation_errors(self.admission_rules, doc.object)
+        self.report.input_errors.extend(f"{doc.file}:{doc.line}: {e}" for e in errors)
+        return not errors
 
     def _add_to_cluster(self, obj: dict) -> None:
         if self.use.reads_cluster():

@@ -101,3 +101,27 @@ def test_an_undecodable_quantity_is_a_located_error(tmp_path):
     code, out, _ = cli("check", str(bad), "--cluster", CLUSTER, "--rule", "kubernetes.admission.*", "-o", "json")
     problems = json.loads(out)["problems"]
     assert code == 1 and [(p["line"], p["effect"]) for p in problems] == [(1, "error")]
+
+
+BAD_RANGE = ("apiVersion: v1\nkind: LimitRange\nmetadata: {name: lr, namespace: shop}\n"
+             "spec:\n  limits: [{type: Container, min: {cpu: '2'}, max: {cpu: '1'}}]\n")
+
+
+def test_an_invalid_limitrange_in_the_snapshot_is_an_input_error(tmp_path):
+    (tmp_path / "cluster.yaml").write_text(BAD_RANGE)
+    code, out, err = cli("admit", REPORTS, "--cluster", str(tmp_path / "cluster.yaml"))
+    assert (code, out) == (2, "")
+    assert err == (f"error: {tmp_path / 'cluster.yaml'}:1: LimitRange shop/lr: spec.limits[0].min[cpu]: "
+                   'Invalid value: "2": min value 2 is greater than max value 1\n')
+    code, out, _ = cli("check", REPORTS, "--cluster", str(tmp_path / "cluster.yaml"), "-o", "json")
+    assert code == 2 and "min value 2 is greater than max value 1" in json.loads(out)["input_errors"][0]
+
+
+def test_an_invalid_limitrange_in_the_manifests_is_denied(tmp_path):
+    (tmp_path / "lr.yaml").write_text(BAD_RANGE)
+    code, out, _ = cli("admit", str(tmp_path / "lr.yaml"), "--cluster", CLUSTER, "-o", "json")
+    result = json.loads(out)["results"][0]
+    assert (code, result["allowed"]) == (1, False)
+    assert result["reasons"] == [{"plugin": "Validation", "source": "LimitRange/lr", "message": (
+        'LimitRange "lr" is invalid: spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than '
+        "max value 1")}]

@@ -17,7 +17,7 @@ import yaml
 
 from ..engine import Engine
 from ..errors import EvalError
-from ..k8s.admission import Admission, Decision
+from ..k8s.admission import Admission, Decision, validation_errors
 from ..k8s.load import read_located
 from ..resources import policies_dir
 
@@ -38,10 +38,16 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    snapshot = [d.object for d in read_located(args.cluster)] if args.cluster else []
+    snapshot = read_located(args.cluster) if args.cluster else []
     manifests = read_located(args.paths)
     policy = Engine().load(policies_dir() / "kubernetes")
-    admission = Admission(policy, snapshot, namespace=args.namespace, recompute_usage=args.recompute_usage)
+    broken = [f"{d.file}:{d.line}: {_ref(d.object)}: {e}"
+              for d in snapshot for e in validation_errors(policy, d.object)]
+    if broken:  # the cluster could not hold these: the snapshot is wrong, not the manifests
+        stderr.write("".join(f"error: {b}\n" for b in broken))
+        return 2
+    admission = Admission(policy, [d.object for d in snapshot], namespace=args.namespace,
+                          recompute_usage=args.recompute_usage)
     results, failures = [], []
     for doc in manifests:
         try:

@@ -17,12 +17,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import EvalError
 from ..policy import Policy
 
 # Namespaces every cluster has (kube-apiserver creates them).
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController",
                             "Job", "CronJob"})
+VALIDATIONS = {"LimitRange": "kubernetes.validation.limitrange_errors",
+               "ResourceQuota": "kubernetes.validation.resourcequota_errors"}
 CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "PersistentVolume",
                             "StorageClass", "PriorityClass", "CustomResourceDefinition"})
 
@@ -31,7 +34,7 @@ CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBind
 class Reason:
     """Why an object was denied (or what a plugin did to it)."""
 
-    plugin: str  # LimitRanger | ResourceQuota | NamespaceLifecycle
+    plugin: str  # Validation | LimitRanger | ResourceQuota
     source: str  # the LimitRange or ResourceQuota, as Kind/name
     message: str
     path: tuple = ()  # inside the admitted object: the container whose resources broke the rule
@@ -80,6 +83,17 @@ class Decision:
         if self.pod is not None:
             out["pod"] = self.pod
         return out
+
+
+def validation_errors(policy: Policy, obj: dict) -> list[str]:
+    """Upstream's validation errors of a LimitRange or ResourceQuota ([] for other kinds)."""
+    query = VALIDATIONS.get(obj.get("kind"))
+    if query is None:
+        return []
+    try:
+        return policy.query(query, obj)
+    except EvalError as err:  # a quantity the API server could not even decode
+        return [err.message]
 
 
 def _meta(obj: dict) -> dict:
@@ -147,6 +161,9 @@ class Admission:
         self.usage_source[ns, _meta(quota).get("name", "")] = source
         return {**quota, "status": {**status, "hard": status.get("hard") or spec.get("hard") or {}, "used": used}}
 
+    def invalid(self, obj: dict) -> list[str]:
+        return validation_errors(self.policy, obj)
+
     # ------------------------------------------------------------ admitting
 
     def admit(self, obj: dict) -> Decision:
@@ -159,7 +176,12 @@ class Admission:
         if ns and ns not in self.namespaces:
             decision.warnings.append(f"namespace {ns} is not in the snapshot: the API server would refuse the "
                                      f"object (NamespaceLifecycle) unless the namespace is created first")
-        if kind == "Pod":
+        errors = self.invalid(obj)
+        if errors:
+            decision.allowed = False
+            shown = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+            decision.reasons.append(Reason("Validation", _ref(obj), f'{kind} "{decision.name}" is invalid: {shown}'))
+        elif kind == "Pod":
             self._admit_pod(decision)
         elif kind in WORKLOAD_KINDS:
             self._admit_workload(decision)

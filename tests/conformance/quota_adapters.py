@@ -6,24 +6,16 @@ and compares the answer with the row's `want`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from kuberules.engine import Engine
-from kuberules.policy import Policy
-from kuberules.resources import policies_dir
+from .kubernetes_rules import kubernetes_policy
 
 PACKAGE = "kubernetes.resourcequota"
 
 
-@functools.cache
-def _policy() -> Policy:
-    return Engine().load(policies_dir() / "kubernetes")
-
-
 def _query(name: str, *args: Any) -> Any:
-    return _policy().query(f"{PACKAGE}.{name}", *args)
+    return kubernetes_policy().query(f"{PACKAGE}.{name}", *args)
 
 
 def _given(want: Any) -> bool:

@@ -11,7 +11,6 @@ shapes each function takes.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -24,7 +23,6 @@ import jsonschema
 import pytest
 import yaml
 
-from kuberules.engine import Engine
 from kuberules.k8s.labels import (
     Requirement,
     Selector,
@@ -44,9 +42,9 @@ from kuberules.k8s.names import (
 )
 from kuberules.k8s.quantity import Format, Quantity, QuantityError, _split
 from kuberules.k8s.yaml_loader import LoadError, load_stream
-from kuberules.policy import Policy
-from kuberules.resources import policies_dir, specs_dir
+from kuberules.resources import specs_dir
 
+from .kubernetes_rules import kubernetes_policy
 from .limitrange_adapters import LIMITRANGE_ADAPTERS
 from .quota_adapters import QUOTA_ADAPTERS
 from .validation_adapters import VALIDATION_ADAPTERS
@@ -489,11 +487,6 @@ def _yaml_scalar(given: Any, want: Any) -> None:
         _equal(doc.object["v"], want)
 
 
-@functools.cache
-def _kubernetes_policies() -> Policy:
-    return Engine().load(policies_dir() / "kubernetes")
-
-
 def _pod_phase(value: dict[str, Any], want: Any) -> None:
     """getPhase(pod, statuses, podIsTerminal, podHasInitialized), answered by
     policies/kubernetes/lifecycle.rules. A row without featureGates has the same
@@ -502,7 +495,7 @@ def _pod_phase(value: dict[str, Any], want: Any) -> None:
     gate_sets = [value["featureGates"]] if "featureGates" in value else [
         {"ContainerRestartRules": True}, {"ContainerRestartRules": False}]
     for gates in gate_sets:
-        got = _kubernetes_policies().query(
+        got = kubernetes_policy().query(
             "kubernetes.lifecycle.phase_of", value["pod"], {**options, "featureGates": gates})
         _equal({"phase": got["phase"]}, want)
 

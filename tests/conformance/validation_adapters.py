@@ -3,22 +3,14 @@ answered by policies/kubernetes/validation.rules through `Policy.query`."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from kuberules.engine import Engine
-from kuberules.policy import Policy
-from kuberules.resources import policies_dir
-
-
-@functools.cache
-def _policy() -> Policy:
-    return Engine().load(policies_dir() / "kubernetes")
+from .kubernetes_rules import kubernetes_policy
 
 
 def _query(name: str, *args: Any) -> Any:
-    return _policy().query(f"kubernetes.validation.{name}", *args)
+    return kubernetes_policy().query(f"kubernetes.validation.{name}", *args)
 
 
 def _errors(got: Any, want: Any) -> None:

@@ -33,7 +33,7 @@ import yaml
 
 from .decision import Finding, format_path, object_ref
 from .errors import EvalError
-from .k8s.admission import WORKLOAD_KINDS, Admission, validation_errors
+from .k8s.admission import Admission, validation_errors
 from .k8s.cluster import ClusterView
 from .k8s.load import Document, ListItem, expand_paths, parse_file, read_input
 from .k8s.schema import SchemaValidator
@@ -183,7 +183,7 @@ class CheckPipeline:
             self.report.problems.append(Problem(doc.file, doc.line, 1, rule, "error", "high",
                                                 f"cannot be admitted: {err.message}", ref, ""))
             return
-        prefix = pod_of(doc.object)[1] if decision.kind in WORKLOAD_KINDS and pod_of(doc.object) else ()
+        prefix = pod_of(doc.object)[1] if decision.pod_original is not None and pod_of(doc.object) else ()
         for reason in decision.reasons:
             rule = ADMISSION_RULES[reason.plugin]
             if _skips(skipped, rule):

@@ -20,14 +20,8 @@ from typing import Any
 from ..errors import EvalError
 from ..policy import Policy
 
-# Namespaces every cluster has (kube-apiserver creates them).
-SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
-WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController",
-                            "Job", "CronJob"})
 VALIDATIONS = {"LimitRange": "kubernetes.validation.limitrange_errors",
                "ResourceQuota": "kubernetes.validation.resourcequota_errors"}
-CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "PersistentVolume",
-                            "StorageClass", "PriorityClass", "CustomResourceDefinition"})
 
 
 @dataclass
@@ -113,7 +107,8 @@ class Admission:
         self.policy = policy
         self.default_namespace = namespace
         self.options = options or {}
-        self.namespaces = set(SYSTEM_NAMESPACES)
+        self.namespaces = set(self._query("kubernetes.namespaces.system_namespaces"))
+        self.workload_kinds = frozenset(self._query("kubernetes.workloads.kinds"))
         self.ranges: dict[str, list[dict]] = defaultdict(list)
         self.quotas: dict[str, list[dict]] = defaultdict(list)
         self.usage_source: dict[tuple[str, str], str] = {}
@@ -135,7 +130,7 @@ class Admission:
         must be computed only when they come from the snapshot: admitted objects are
         charged as they are admitted (and not kept, so a long input does not pile up)."""
         kind = obj.get("kind")
-        ns = _meta(obj).get("namespace") or ("" if kind in CLUSTER_SCOPED else self.default_namespace)
+        ns = self._query("kubernetes.namespaces.namespace_of", obj, self.default_namespace)
         if kind == "Namespace":
             self.namespaces.add(_meta(obj).get("name", ""))
         elif kind == "LimitRange":
@@ -169,7 +164,7 @@ class Admission:
     def admit(self, obj: dict) -> Decision:
         kind = str(obj.get("kind"))
         meta = _meta(obj)
-        ns = "" if kind in CLUSTER_SCOPED else (meta.get("namespace") or self.default_namespace)
+        ns = self._query("kubernetes.namespaces.namespace_of", obj, self.default_namespace)
         if ns and meta.get("namespace") != ns:
             obj = {**obj, "metadata": {**meta, "namespace": ns}}
         decision = Decision(kind, ns, str(meta.get("name", "")), True, obj, obj)
@@ -183,7 +178,7 @@ class Admission:
             decision.reasons.append(Reason("Validation", _ref(obj), f'{kind} "{decision.name}" is invalid: {shown}'))
         elif kind == "Pod":
             self._admit_pod(decision)
-        elif kind in WORKLOAD_KINDS:
+        elif kind in self.workload_kinds:
             self._admit_workload(decision)
         else:
             if kind == "PersistentVolumeClaim":

@@ -466,6 +466,8 @@ def cel_python(text: str, data: object, x: object = None, bind_x: bool = False):
         return ("value", plain(CEL_ENV.program(ast, functions=FUNCTIONS).evaluate(context)))
     except CELEvalError as err:
         return ("error", str(err.args[0]) if err.args else repr(err))
+    except (ValueError, OverflowError) as err:  # escaped cel-python's error values: `[true][1e300]` in a macro
+        raise Indeterminate(f"cel-python raised {type(err).__name__}: {err}") from None
 
 
 def plain(v: object) -> object:

@@ -15,6 +15,7 @@ from typing import TextIO
 from ..errors import RuleError
 from ..k8s.load import InputError
 from . import admit as admit_cmd
+from . import auth as auth_cmd
 from . import check as check_cmd
 from . import eval as eval_cmd
 from . import fmt as fmt_cmd
@@ -23,7 +24,7 @@ from . import parse as parse_cmd
 from . import select as select_cmd
 from . import test as test_cmd
 
-COMMANDS = (check_cmd, test_cmd, admit_cmd, lifecycle_cmd, parse_cmd, fmt_cmd, eval_cmd, select_cmd)
+COMMANDS = (check_cmd, test_cmd, admit_cmd, auth_cmd, lifecycle_cmd, parse_cmd, fmt_cmd, eval_cmd, select_cmd)
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 

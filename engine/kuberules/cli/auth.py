@@ -1,0 +1,171 @@
+"""`kuberules auth can-i|who-can`: RBAC offline, answered by policies/kubernetes/rbac.rules.
+
+kubectl's flags and output where kubectl has the notion: `can-i` prints yes or
+no and exits 0 or 1. The snapshot is the RBAC objects of `--cluster` plus the
+bootstrap ClusterRoles and ClusterRoleBindings (policies/kubernetes/rbac-defaults)
+unless `--no-default-roles`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from ..engine import Engine
+from ..k8s.cluster import ClusterView
+from ..k8s.load import Document, read_located
+from ..resources import policies_dir
+
+DEFAULT_ROLES = policies_dir() / "kubernetes" / "rbac-defaults"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("auth", help="RBAC offline: can-i, who-can")
+    cmds = p.add_subparsers(dest="auth_command", required=True, metavar="COMMAND")
+    can = cmds.add_parser("can-i", help="whether a user may do something, and what allows it")
+    can.add_argument("verb", nargs="?", metavar="VERB")
+    can.add_argument("what", nargs="?", metavar="TYPE[/NAME] | /URL")
+    can.add_argument("--list", action="store_true", help="every rule that applies to the user")
+    can.add_argument("--explain", action="store_true", help="the binding, role and rule; for a no, the nearest misses")
+    _common(can)
+    can.add_argument("--as", dest="user", required=True, metavar="USER",
+                     help="the user (system:serviceaccount:NS:NAME for a service account)")
+    can.add_argument("--as-group", action="append", default=[], metavar="GROUP")
+    can.set_defaults(run=run_can_i)
+    who = cmds.add_parser("who-can", help="every subject allowed to do something")
+    who.add_argument("verb", metavar="VERB")
+    who.add_argument("what", metavar="TYPE[/NAME] | /URL")
+    _common(who)
+    who.set_defaults(run=run_who_can)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--subresource", default="", metavar="S")
+    p.add_argument("-n", "--namespace", default="default")
+    p.add_argument("-A", "--all-namespaces", action="store_true", help="cluster-wide (only ClusterRoleBindings count)")
+    p.add_argument("--cluster", action="append", default=[], metavar="PATH", help="the cluster's RBAC objects")
+    p.add_argument("--no-default-roles", action="store_true", help="without the bootstrap roles and bindings")
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+
+
+class _Snapshot:
+    """The RBAC objects, indexed, and where each was written."""
+
+    def __init__(self, args: argparse.Namespace):
+        paths = list(args.cluster) + ([] if args.no_default_roles else [str(DEFAULT_ROLES)])
+        self.documents: list[Document] = read_located(paths) if paths else []
+        self.where = {id(d.object): f"{d.file}:{d.line}" for d in self.documents}
+        self.view = ClusterView([d.object for d in self.documents])
+        self.policy = Engine().load(policies_dir() / "kubernetes")
+
+    def query(self, name: str, *args: object) -> object:
+        return self.policy.query(f"kubernetes.rbac.{name}", *args, cluster=self.view)
+
+    def located(self, obj: dict | None) -> dict | None:
+        if obj is None:
+            return None
+        meta = obj.get("metadata") or {}
+        out = {"kind": obj.get("kind"), "name": meta.get("name")}
+        if meta.get("namespace"):
+            out["namespace"] = meta["namespace"]
+        if id(obj) in self.where:
+            out["location"] = self.where[id(obj)]
+        return out
+
+    def role(self, ref: dict, binding: dict) -> dict | None:
+        ns = (binding.get("metadata") or {}).get("namespace", "")
+        role = self.view.get(ref.get("kind", ""), ns if ref.get("kind") == "Role" else "", ref.get("name", ""))
+        return self.located(role) if role is not None else {"kind": ref.get("kind"), "name": ref.get("name"),
+                                                             "missing": True}
+
+
+def _request(snapshot: _Snapshot, args: argparse.Namespace) -> dict:
+    ns = "" if args.all_namespaces else args.namespace
+    return snapshot.query("request", args.verb, args.what, args.subresource, ns)
+
+
+def run_can_i(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if not args.list and (args.verb is None or args.what is None):
+        print("error: can-i needs VERB and TYPE[/NAME] (or --list)", file=stderr)
+        return 2
+    snapshot = _Snapshot(args)
+    user = snapshot.query("user", args.user, list(args.as_group))
+    if args.list:
+        return _list(snapshot, user, "" if args.all_namespaces else args.namespace, args, stdout)
+    request = _request(snapshot, args)
+    decision = snapshot.query("authorize", user, request)
+    result: dict = {"allowed": decision["allowed"], "reason": decision["reason"], "user": user, "request": request}
+    via = decision.get("via")
+    if via is not None:
+        result["binding"] = snapshot.located(via["binding"])
+        result["role"] = snapshot.role(via["role"], via["binding"])
+        result["rule"] = via["rule"]
+    elif not decision["allowed"] or args.explain:
+        result["near_misses"] = snapshot.query("near_misses", user, request) if not decision["allowed"] else []
+    if args.output == "json":
+        stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        print("yes" if decision["allowed"] else "no", file=stdout)
+        if args.explain:
+            _explain(result, stdout)
+    return 0 if decision["allowed"] else 1
+
+
+def _explain(result: dict, out: TextIO) -> None:
+    print(f"  {result['reason']}", file=out)
+    if "binding" in result:
+        b, r = result["binding"], result["role"]
+        print(f"  binding: {_name(b)}" + (f" ({b['location']})" if "location" in b else ""), file=out)
+        print(f"  role:    {_name(r)}" + (f" ({r['location']})" if "location" in r else ""), file=out)
+        print(f"  rule:    {json.dumps(result['rule'], separators=(', ', ': '))}", file=out)
+    for miss in result.get("near_misses", []):
+        print(f"  near miss: {miss}", file=out)
+
+
+def _name(obj: dict) -> str:
+    ns = f"{obj['namespace']}/" if obj.get("namespace") else ""
+    return f"{obj['kind']} {ns}{obj['name']}"
+
+
+def _list(snapshot: _Snapshot, user: dict, ns: str, args: argparse.Namespace, out: TextIO) -> int:
+    rules = snapshot.query("rules_for", user, ns)
+    rows = []
+    for rule in rules:
+        names = "[" + " ".join(rule.get("resourceNames") or []) + "]"
+        verbs = "[" + " ".join(rule.get("verbs") or []) + "]"
+        for url in rule.get("nonResourceURLs") or []:
+            rows.append(("", url, names, verbs))
+        for group in rule.get("apiGroups") or []:
+            for resource in rule.get("resources") or []:
+                base, slash, sub = resource.partition("/")  # kubectl writes deployments.apps/scale
+                rows.append((f"{base}.{group}{slash}{sub}" if group else resource, "", names, verbs))
+    rows = sorted(set(rows))
+    if args.output == "json":
+        out.write(json.dumps([dict(zip(("resource", "url", "resourceNames", "verbs"), r, strict=True))
+                              for r in rows], indent=2) + "\n")
+        return 0
+    header = ("Resources", "Non-Resource URLs", "Resource Names", "Verbs")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    for row in [header, *rows]:
+        print("   ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+    return 0
+
+
+def run_who_can(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    snapshot = _Snapshot(args)
+    request = _request(snapshot, args)
+    found = snapshot.query("who_can", request)
+    results = [{"subject": f["subject"], "binding": snapshot.located(f["binding"]),
+                "role": snapshot.role(f["role"], f["binding"]) if f["binding"] is not None else None}
+               for f in found]
+    if args.output == "json":
+        stdout.write(json.dumps({"request": request, "subjects": results}, indent=2) + "\n")
+        return 0
+    for r in results:
+        s = r["subject"]
+        who = f"{s['kind']} {s.get('namespace') + '/' if s.get('namespace') else ''}{s['name']}"
+        via = (f"  {_name(r['binding'])} -> {_name(r['role'])}" if r["binding"] is not None
+               else "  (allowed everything before RBAC)")
+        print(f"{who}{via}", file=stdout)
+    return 0

@@ -47,6 +47,7 @@ from kuberules.resources import specs_dir
 from .kubernetes_rules import kubernetes_policy
 from .limitrange_adapters import LIMITRANGE_ADAPTERS
 from .quota_adapters import QUOTA_ADAPTERS
+from .rbac_adapters import RBAC_ADAPTERS
 from .validation_adapters import VALIDATION_ADAPTERS
 
 ROOT = specs_dir() / "conformance"
@@ -558,6 +559,7 @@ ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "name_errors": _returns(lambda v: _VALIDATORS[v["validator"]](v["value"])),
     **LIMITRANGE_ADAPTERS,
     **QUOTA_ADAPTERS,
+    **RBAC_ADAPTERS,
     **VALIDATION_ADAPTERS,
 }
 

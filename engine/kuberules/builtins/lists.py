@@ -67,6 +67,14 @@ def values(mapping: dict) -> list:
     return list(mapping.values())
 
 
+@method("lastIndexOf", "list", ("dyn",), "int")
+def list_last_index_of(items: list, value: object) -> int:
+    for i in range(len(items) - 1, -1, -1):
+        if equal(items[i], value):
+            return i
+    return -1
+
+
 @method("indexOf", "list", ("dyn",), "int")
 def list_index_of(items: list, value: object) -> int:
     for i, item in enumerate(items):

@@ -1,0 +1,67 @@
+"""kuberules auth can-i / who-can on examples/shop/rbac (a RoleBinding in the wrong namespace)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .test_cli import cli
+
+RBAC = str(Path(__file__).resolve().parents[2] / "examples" / "shop" / "rbac")
+CI = "system:serviceaccount:shop:ci"
+
+
+def test_can_i_says_no_and_the_nearest_miss():
+    code, out, _ = cli("auth", "can-i", "get", "pods", "-n", "shop", "--as", CI, "--cluster", RBAC, "--explain")
+    assert code == 1
+    assert out.splitlines() == [
+        "no",
+        "  no RBAC rule allows it",
+        "  near miss: RoleBinding default/ci-pod-reader grants it, but only in namespace default",
+    ]
+
+
+def test_can_i_yes_names_binding_role_and_rule():
+    code, out, _ = cli("auth", "can-i", "patch", "deployments/web", "-n", "shop", "--as",
+                       "system:serviceaccount:shop:deployer", "--cluster", RBAC, "-o", "json")
+    data = json.loads(out)
+    assert (code, data["allowed"]) == (0, True)
+    assert data["binding"] == {"kind": "RoleBinding", "name": "deployer", "namespace": "shop",
+                               "location": f"{RBAC}/rbac.yaml:49"}
+    assert data["role"]["location"] == f"{RBAC}/rbac.yaml:39"
+    assert data["request"] == {"verb": "patch", "apiGroup": "apps", "resource": "deployments", "subresource": "",
+                               "name": "web", "namespace": "shop"}
+
+
+def test_can_i_misses_a_verb_and_a_subresource():
+    code, out, _ = cli("auth", "can-i", "delete", "deployments", "-n", "shop", "--as",
+                       "system:serviceaccount:shop:deployer", "--cluster", RBAC, "--explain")
+    assert code == 1 and "  near miss: Role deployer allows get, list, update, patch on deployments, not delete" in out
+    code, out, _ = cli("auth", "can-i", "get", "pods", "--subresource", "exec", "-n", "default", "--as", CI,
+                       "--cluster", RBAC, "--explain")
+    assert code == 1 and "  near miss: ClusterRole pod-reader allows pods but not pods/exec" in out
+
+
+def test_masters_and_default_roles():
+    code, out, _ = cli("auth", "can-i", "delete", "nodes", "--as", "root", "--as-group", "system:masters",
+                       "--cluster", RBAC, "--explain")
+    assert code == 0 and "system:masters is allowed everything" in out
+    code, out, _ = cli("auth", "can-i", "get", "/healthz", "--as", "jane", "--cluster", RBAC)
+    assert (code, out) == (0, "yes\n")  # system:discovery, bound to system:authenticated by default
+    code, out, _ = cli("auth", "can-i", "get", "/healthz", "--as", "jane", "--cluster", RBAC, "--no-default-roles")
+    assert (code, out) == (1, "no\n")
+
+
+def test_who_can_and_list():
+    code, out, _ = cli("auth", "who-can", "get", "pods", "-n", "default", "--cluster", RBAC, "--no-default-roles")
+    assert (code, out.splitlines()) == (0, [
+        "Group system:masters  (allowed everything before RBAC)",
+        "ServiceAccount shop/ci  RoleBinding default/ci-pod-reader -> ClusterRole pod-reader",
+    ])
+    code, out, _ = cli("auth", "can-i", "--list", "-n", "shop", "--as", "system:serviceaccount:shop:deployer",
+                       "--cluster", RBAC, "--no-default-roles")
+    assert out.splitlines() == [
+        "Resources                Non-Resource URLs   Resource Names   Verbs",
+        "deployments.apps                             []               [get list update patch]",
+        "deployments.apps/scale                       []               [get list update patch]",
+    ]

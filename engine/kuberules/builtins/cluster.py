@@ -32,3 +32,14 @@ def get(view: ClusterView, kind: str, namespace: str, name: str) -> object:
 def select(view: ClusterView, kind: str, namespace: str, sel: object) -> list:
     chosen: Selector = selector(sel)
     return view.select(_text(kind, "kind"), _text(namespace, "namespace"), chosen)
+
+
+@method("lookup", "cluster", ("string", "dyn", "string", "list"), "list")
+def lookup(view: ClusterView, kind: str, namespace: object, path: str, values: list) -> list:
+    """`cluster.lookup("RoleBinding", "shop", "subjects.name", ["jane", "ci"])`: the objects
+    holding one of the values at the path (null namespace: every namespace); indexed."""
+    if namespace is not None:
+        namespace = _text(namespace, "namespace")
+    if type(values) is not list:
+        raise EvalError("no_such_overload", "cluster: lookup values must be a list")
+    return view.lookup(_text(kind, "kind"), namespace, _text(path, "path"), values)

@@ -17,6 +17,24 @@ def _meta(obj: dict) -> dict:
     return meta if type(meta) is dict else {}
 
 
+def _labels(obj: dict) -> dict:
+    labels = _meta(obj).get("labels")
+    return labels if type(labels) is dict else {}
+
+
+def _index(objects, steps: list[str]) -> dict[object, list[int]]:
+    """value -> ids of the objects holding it at the path."""
+    index: dict[object, list[int]] = {}
+    for obj in objects:
+        nodes = [obj]
+        for step in steps:
+            nodes = [n.get(step) for n in nodes if type(n) is dict]
+            nodes = [x for n in nodes for x in (n if type(n) is list else [n])]
+        for value in {v for v in nodes if type(v) in (str, int, bool)}:
+            index.setdefault(value, []).append(id(obj))
+    return index
+
+
 class ClusterView:
     cel_type_name = "cluster"
 
@@ -36,6 +54,9 @@ class ClusterView:
             self._by_kind[kind].append(obj)
             self._by_namespace[kind, namespace].append(obj)
             self._by_name.setdefault((kind, namespace, name), obj)
+        self._selected: dict[tuple, list[dict]] = {}
+        self._indexes: dict[tuple[str, str], dict[object, list[int]]] = {}
+        self._positions: dict[str, dict[int, tuple[int, dict]]] = {}
 
     def objects(self, kind: str, namespace: str | None = None) -> list[dict]:
         if namespace is None:
@@ -46,12 +67,36 @@ class ClusterView:
         return self._by_name.get((kind, namespace, name))
 
     def select(self, kind: str, namespace: str, selector: Selector) -> list[dict]:
-        found = []
-        for obj in self._by_namespace.get((kind, namespace), ()):
-            labels = _meta(obj).get("labels")
-            if selector.matches(labels if type(labels) is dict else {}):
-                found.append(obj)
-        return found
+        key = (kind, namespace, str(selector))
+        found = self._selected.get(key)
+        if found is None:
+            found = self._selected[key] = [
+                obj for obj in self._by_namespace.get((kind, namespace), ())
+                if selector.matches(_labels(obj))
+            ]
+        return list(found)
+
+    def lookup(self, kind: str, namespace: str | None, path: str, values: list) -> list[dict]:
+        """Objects of a kind (in a namespace, or in all with None) with one of `values`
+        at a dotted path, lists along it searched element by element; in snapshot
+        order. Indexed on first use, so a rule can find the few bindings that name
+        a user among thousands."""
+        index = self._indexes.get((kind, path))
+        if index is None:
+            index = self._indexes[kind, path] = _index(self._by_kind.get(kind, ()), path.split("."))
+        hits: set[int] = set()
+        for value in values:
+            if type(value) in (str, int, bool):
+                hits.update(index.get(value, ()))
+        order = self._order(kind)
+        found = sorted((order[i] for i in hits), key=lambda pair: pair[0])
+        return [obj for _, obj in found if namespace is None or (_meta(obj).get("namespace") or "") == namespace]
+
+    def _order(self, kind: str) -> dict[int, tuple[int, dict]]:
+        order = self._positions.get(kind)
+        if order is None:
+            order = self._positions[kind] = {id(o): (i, o) for i, o in enumerate(self._by_kind.get(kind, ()))}
+        return order
 
     def __len__(self) -> int:
         return len(self._by_name)

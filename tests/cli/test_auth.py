@@ -65,3 +65,53 @@ def test_who_can_and_list():
         "deployments.apps                             []               [get list update patch]",
         "deployments.apps/scale                       []               [get list update patch]",
     ]
+
+
+NEW_ROLE = """apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secret-admin, namespace: shop}
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "delete"]
+"""
+LEAD = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: lead-KIND, namespace: shop}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: lead}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: KIND}
+"""
+
+
+def test_escalation_needs_every_permission_granted(tmp_path):
+    (tmp_path / "role.yaml").write_text(NEW_ROLE)
+    (tmp_path / "admin.yaml").write_text(LEAD.replace("KIND", "admin"))
+    (tmp_path / "edit.yaml").write_text(LEAD.replace("KIND", "edit"))
+    # admin (aggregated from edit, itself aggregated from view) holds secrets and may create roles
+    code, out, _ = cli("auth", "escalation", str(tmp_path / "role.yaml"), "--as", "lead",
+                       "--cluster", str(tmp_path / "admin.yaml"))
+    assert (code, out) == (0, f"{tmp_path / 'role.yaml'}:1: Role shop/secret-admin: allowed\n")
+    # edit may not create roles at all
+    code, out, _ = cli("auth", "escalation", str(tmp_path / "role.yaml"), "--as", "lead",
+                       "--cluster", str(tmp_path / "edit.yaml"))
+    assert code == 1 and out.endswith("refused: lead may not create Roles\n")
+    # a user who may create roles but holds no secrets permission is refused the grant
+    grant = ("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: roles, namespace: shop}\n"
+             "rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [create]}]\n---\n"
+             "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: r, namespace: shop}\n"
+             "subjects: [{kind: User, name: lead}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, "
+             "name: roles}\n")
+    (tmp_path / "creator.yaml").write_text(grant)
+    code, out, _ = cli("auth", "escalation", str(tmp_path / "role.yaml"), "--as", "lead",
+                       "--cluster", str(tmp_path / "creator.yaml"), "-o", "json")
+    result = json.loads(out)[0]
+    assert (code, result["create"], result["allowed"]) == (1, True, False)
+    assert result["missing"] == [{"verbs": ["get"], "apiGroups": [""], "resources": ["secrets"]},
+                                 {"verbs": ["delete"], "apiGroups": [""], "resources": ["secrets"]}]
+
+
+def test_graph_draws_subjects_bindings_roles_and_permissions():
+    code, out, _ = cli("auth", "graph", "--cluster", RBAC, "--no-default-roles")
+    assert code == 0 and out.startswith("digraph rbac {")
+    assert '  "ServiceAccount/shop/ci" -> "RoleBinding/default/ci-pod-reader";' in out.splitlines()
+    assert '  "ClusterRole/pod-reader" -> "get,list,watch pods,pods/log";' in out.splitlines()

@@ -38,22 +38,31 @@ def add_parser(sub) -> None:
     who.add_argument("what", metavar="TYPE[/NAME] | /URL")
     _common(who)
     who.set_defaults(run=run_who_can)
+    esc = cmds.add_parser("escalation", help="whether a user could create these roles and bindings")
+    esc.add_argument("manifests", nargs="+", metavar="MANIFEST")
+    _common(esc)
+    esc.add_argument("--as", dest="user", required=True, metavar="USER")
+    esc.add_argument("--as-group", action="append", default=[], metavar="GROUP")
+    esc.set_defaults(run=run_escalation)
+    graph = cmds.add_parser("graph", help="subjects -> bindings -> roles -> permissions (dot or json)")
+    _common(graph, formats=("dot", "json"))
+    graph.set_defaults(run=run_graph)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json")) -> None:
     p.add_argument("--subresource", default="", metavar="S")
     p.add_argument("-n", "--namespace", default="default")
     p.add_argument("-A", "--all-namespaces", action="store_true", help="cluster-wide (only ClusterRoleBindings count)")
     p.add_argument("--cluster", action="append", default=[], metavar="PATH", help="the cluster's RBAC objects")
     p.add_argument("--no-default-roles", action="store_true", help="without the bootstrap roles and bindings")
-    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", choices=formats, default=formats[0])
 
 
 class _Snapshot:
     """The RBAC objects, indexed, and where each was written."""
 
-    def __init__(self, args: argparse.Namespace):
-        paths = list(args.cluster) + ([] if args.no_default_roles else [str(DEFAULT_ROLES)])
+    def __init__(self, args: argparse.Namespace, extra: list[str] = ()):
+        paths = [*args.cluster, *extra] + ([] if args.no_default_roles else [str(DEFAULT_ROLES)])
         self.documents: list[Document] = read_located(paths) if paths else []
         self.where = {id(d.object): f"{d.file}:{d.line}" for d in self.documents}
         self.view = ClusterView([d.object for d in self.documents])
@@ -168,4 +177,59 @@ def run_who_can(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         via = (f"  {_name(r['binding'])} -> {_name(r['role'])}" if r["binding"] is not None
                else "  (allowed everything before RBAC)")
         print(f"{who}{via}", file=stdout)
+    return 0
+
+
+RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
+
+
+def run_escalation(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Each role and binding of the manifests, judged as the apiserver would judge
+    USER creating it; the manifests join the snapshot (a binding's role may be among them)."""
+    snapshot = _Snapshot(args, extra=list(args.manifests))
+    user = snapshot.query("user", args.user, list(args.as_group))
+    manifests = [d for d in read_located(list(args.manifests)) if d.object.get("kind") in RBAC_KINDS]
+    results = []
+    for doc in manifests:
+        verdict = snapshot.query("escalation", user, doc.object)
+        results.append({"file": doc.file, "line": doc.line, **snapshot.located(doc.object), **verdict})
+    if args.output == "json":
+        stdout.write(json.dumps(results, indent=2) + "\n")
+    else:
+        for r in results:
+            state = "allowed" if r["allowed"] else "refused"
+            why = (f" ({r['skipped_by']})" if r["skipped_by"] else "") if r["allowed"] else (
+                "" if r["create"] else f": {args.user} may not create {r['kind']}s")
+            print(f"{r['file']}:{r['line']}: {_name(r)}: {state}{why}", file=stdout)
+            if r["create"] and not r["allowed"]:
+                print("  attempting to grant RBAC permissions not currently held:", file=stdout)
+                for rule in r["missing"]:
+                    print(f"    {json.dumps(rule, separators=(', ', ': '))}", file=stdout)
+            if not r["role_found"]:
+                print("  warning: the role it refers to is not in the snapshot (the apiserver accepts the binding; "
+                      "it grants nothing until the role exists)", file=stdout)
+    return 0 if all(r["allowed"] for r in results) else 1
+
+
+def run_graph(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    snapshot = _Snapshot(args)
+    edges = snapshot.query("graph")
+    if args.output == "json":
+        stdout.write(json.dumps(edges, indent=2) + "\n")
+        return 0
+    lines = ["digraph rbac {", "  rankdir=LR;"]
+    for e in edges:
+        b = e["binding"]
+        binding = f"{b['kind']}/{b['namespace'] + '/' if b['namespace'] else ''}{b['name']}"
+        role = f"{e['role'].get('kind')}/{e['role'].get('name')}"
+        lines.append(f"  {json.dumps(binding)} -> {json.dumps(role)};")
+        for s in e["subjects"]:
+            subject = f"{s.get('kind')}/{s.get('namespace') + '/' if s.get('namespace') else ''}{s.get('name')}"
+            lines.append(f"  {json.dumps(subject)} -> {json.dumps(binding)};")
+        for rule in e["rules"]:
+            verbs = ",".join(rule.get("verbs") or [])
+            what = ",".join(rule.get("resources") or rule.get("nonResourceURLs") or [])
+            lines.append(f"  {json.dumps(role)} -> {json.dumps(f'{verbs} {what}')};")
+    lines.append("}")
+    stdout.write("\n".join(dict.fromkeys(lines)) + "\n")
     return 0

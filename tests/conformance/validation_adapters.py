@@ -34,8 +34,24 @@ def _resource_name(value: dict, want: Any) -> None:
     _errors(_query("resource_name_errors", value["name"], value["path"]), want)
 
 
+def _rbac(value: dict, want: Any) -> None:
+    """ValidateRole, ValidateClusterRole, ValidateRoleBinding or ValidateClusterRoleBinding of `value.object`,
+    by its kind."""
+    _errors(_query("rbac_errors", value["object"]), want)
+
+
+def _rbac_update(value: dict, want: Any) -> None:
+    """ValidateRoleBindingUpdate or ValidateClusterRoleBindingUpdate of `value.object` over `value.oldObject`,
+    by its kind."""
+    obj = value["object"]
+    name = {"RoleBinding": "rolebinding", "ClusterRoleBinding": "clusterrolebinding"}[obj["kind"]] + "_update_errors"
+    _errors(_query(name, obj, value["oldObject"]), want)
+
+
 VALIDATION_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "limitrange_validation": _limitrange,
     "resourcequota_validation": _resourcequota,
     "resource_name_validation": _resource_name,
+    "rbac_validation": _rbac,
+    "rbac_update_validation": _rbac_update,
 }

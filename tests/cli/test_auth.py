@@ -115,3 +115,29 @@ def test_graph_draws_subjects_bindings_roles_and_permissions():
     assert code == 0 and out.startswith("digraph rbac {")
     assert '  "ServiceAccount/shop/ci" -> "RoleBinding/default/ci-pod-reader";' in out.splitlines()
     assert '  "ClusterRole/pod-reader" -> "get,list,watch pods,pods/log";' in out.splitlines()
+
+
+def test_an_invalid_binding_is_a_located_input_error(tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: bad}\n"
+        "subjects: [{kind: Robot, name: r2}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: x}\n")
+    code, out, err = cli("auth", "can-i", "get", "pods", "--as", "x", "--cluster", str(tmp_path / "bad.yaml"))
+    where = f"{tmp_path / 'bad.yaml'}:1: ClusterRoleBinding bad"
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f'error: {where}: roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"',
+        f'error: {where}: subjects[0].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", '
+        '"Group"',
+    ]
+
+
+def test_a_binding_to_a_missing_role_is_a_warning(tmp_path):
+    (tmp_path / "typo.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: typo, namespace: shop}\n"
+        "subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: jane}]\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: veiw}\n")
+    code, out, err = cli("auth", "can-i", "get", "pods", "-n", "shop", "--as", "jane",
+                         "--cluster", str(tmp_path / "typo.yaml"))
+    assert (code, out) == (1, "no\n")
+    assert err == (f"warning: {tmp_path / 'typo.yaml'}:1: RoleBinding typo refers to ClusterRole veiw, which is not "
+                   "in the snapshot: the apiserver accepts the binding, it grants nothing until the role exists\n")

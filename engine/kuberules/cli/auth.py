@@ -14,10 +14,11 @@ from typing import TextIO
 
 from ..engine import Engine
 from ..k8s.cluster import ClusterView
-from ..k8s.load import Document, read_located
+from ..k8s.load import Document, InputError, read_located
 from ..resources import policies_dir
 
 DEFAULT_ROLES = policies_dir() / "kubernetes" / "rbac-defaults"
+RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
 
 
 def add_parser(sub) -> None:
@@ -67,6 +68,20 @@ class _Snapshot:
         self.where = {id(d.object): f"{d.file}:{d.line}" for d in self.documents}
         self.view = ClusterView([d.object for d in self.documents])
         self.policy = Engine().load(policies_dir() / "kubernetes")
+        self.warnings: list[str] = []
+        errors = []
+        for doc in self.documents:
+            if doc.object.get("kind") not in RBAC_KINDS:
+                continue
+            where = f"{doc.file}:{doc.line}: {doc.object.get('kind')} {(doc.object.get('metadata') or {}).get('name')}"
+            stored = self.policy.query("kubernetes.defaults.rbac", doc.object)
+            errors.extend(f"{where}: {e}" for e in self.policy.query("kubernetes.validation.rbac_errors", stored))
+            if "Binding" in doc.object["kind"] and self.query("role_missing", doc.object):
+                self.warnings.append(f"{where} refers to {doc.object['roleRef'].get('kind')} "
+                                     f"{doc.object['roleRef'].get('name')}, which is not in the snapshot: "
+                                     "the apiserver accepts the binding, it grants nothing until the role exists")
+        if errors:  # the apiserver would have refused these objects: the snapshot cannot be what a cluster holds
+            raise InputError("\nerror: ".join(errors))
 
     def query(self, name: str, *args: object) -> object:
         return self.policy.query(f"kubernetes.rbac.{name}", *args, cluster=self.view)
@@ -89,6 +104,11 @@ class _Snapshot:
                                                              "missing": True}
 
 
+def _warn(snapshot: _Snapshot, stderr: TextIO) -> None:
+    for warning in snapshot.warnings:
+        print(f"warning: {warning}", file=stderr)
+
+
 def _request(snapshot: _Snapshot, args: argparse.Namespace) -> dict:
     ns = "" if args.all_namespaces else args.namespace
     return snapshot.query("request", args.verb, args.what, args.subresource, ns)
@@ -99,6 +119,7 @@ def run_can_i(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print("error: can-i needs VERB and TYPE[/NAME] (or --list)", file=stderr)
         return 2
     snapshot = _Snapshot(args)
+    _warn(snapshot, stderr)
     user = snapshot.query("user", args.user, list(args.as_group))
     if args.list:
         return _list(snapshot, user, "" if args.all_namespaces else args.namespace, args, stdout)
@@ -163,6 +184,7 @@ def _list(snapshot: _Snapshot, user: dict, ns: str, args: argparse.Namespace, ou
 
 def run_who_can(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     snapshot = _Snapshot(args)
+    _warn(snapshot, stderr)
     request = _request(snapshot, args)
     found = snapshot.query("who_can", request)
     results = [{"subject": f["subject"], "binding": snapshot.located(f["binding"]),
@@ -178,9 +200,6 @@ def run_who_can(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                else "  (allowed everything before RBAC)")
         print(f"{who}{via}", file=stdout)
     return 0
-
-
-RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
 
 
 def run_escalation(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -91,6 +91,8 @@ VALUES = [
     ("{'a': 1, 'b': 2}.merge({'b': 3, 'c': 4})", {"a": 1, "b": 3, "c": 4}), ("[{'a': 1}, {'a': 2}].merge()", {"a": 2}),
     ("['x', 'yy'].map(n, {n: size(n)}).merge()", {"x": 1, "yy": 2}), ("[].merge()", {}),
     ("[[1], [2, 3], 4, []].flatten()", [1, 2, 3, 4]), ("[[[1]]].flatten()", [[1]]),
+    ("cidrContains('10.0.0.0/8', '10.1.2.3')", True), ("cidrContains('10.0.0.0/8', '11.0.0.1')", False),
+    ("cidrContains('10.0.0.0/8', 'fd00::1')", False), ("isCIDR('fd00::/8')", True), ("isIP('1.2.3')", False),
     ("[3, 1, 2].sort()", [1, 2, 3]), ("['b', 'a'].sort()", ["a", "b"]), ("[1, 2, 1, 3, 2].distinct()", [1, 2, 3]),
     ("'%s is %d, ratio %f, %.2f%%'.format(['cpu', 2, 2.5, 1.0 / 3.0])", "cpu is 2, ratio 2.500000, 0.33%"),
     # quantities
@@ -155,7 +157,8 @@ ERRORS = [
     ("(1 / 0) ?? 2", "division_by_zero"),
     ("has(object.spec.replicas.x)", "no_such_overload"),
     ("int('x')", "invalid_argument"),
-    ("[1, 'a'].sort()", "no_such_overload"), ("'%d'.format(['x'])", "invalid_argument"),
+    ("[1, 'a'].sort()", "no_such_overload"), ("cidrContains('10.0.0.0', '10.0.0.1')", "invalid_argument"),
+    ("cidrContains('10.0.0.0/8', 'x')", "invalid_argument"), ("'%d'.format(['x'])", "invalid_argument"),
     ("'%s %s'.format(['x'])", "invalid_argument"), ("'%s'.format(['x', 'y'])", "invalid_argument"),
     ("[{1: 'a'}, {true: 'b'}].merge()", "invalid_argument"), ("[{'a': 1}, 2].merge()", "no_such_overload"),
     ("int(1e300)", "overflow"),

@@ -46,6 +46,7 @@ from kuberules.resources import specs_dir
 
 from .kubernetes_rules import kubernetes_policy
 from .limitrange_adapters import LIMITRANGE_ADAPTERS
+from .netpol_adapters import NETPOL_ADAPTERS
 from .quota_adapters import QUOTA_ADAPTERS
 from .rbac_adapters import RBAC_ADAPTERS
 from .validation_adapters import VALIDATION_ADAPTERS
@@ -558,6 +559,7 @@ ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     **{name: _returns(_name_check(check)) for name, check in _VALIDATORS.items()},
     "name_errors": _returns(lambda v: _VALIDATORS[v["validator"]](v["value"])),
     **LIMITRANGE_ADAPTERS,
+    **NETPOL_ADAPTERS,
     **QUOTA_ADAPTERS,
     **RBAC_ADAPTERS,
     **VALIDATION_ADAPTERS,

@@ -1,0 +1,168 @@
+"""`kuberules netpol reach|matrix`: NetworkPolicy offline, answered by
+policies/kubernetes/networkpolicy.rules over the pods and policies of manifests.
+
+Pods are the Pods of the input and one representative pod per workload (named
+by the workload, from its pod template); namespaces are the Namespace objects
+and those the objects are in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import ipaddress
+import json
+from typing import TextIO
+
+from ..engine import Engine
+from ..k8s.cluster import ClusterView
+from ..k8s.load import InputError, read_located
+from ..resources import policies_dir
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("netpol", help="NetworkPolicy offline: can A reach B, the whole matrix")
+    cmds = p.add_subparsers(dest="netpol_command", required=True, metavar="COMMAND")
+    reach = cmds.add_parser("reach", help="whether SRC can connect to DST, and which policy decides")
+    reach.add_argument("src", metavar="SRC", help="NS/NAME of a pod or workload, or an IP address")
+    reach.add_argument("dst", metavar="DST", help="NS/NAME of a pod or workload, or an IP address")
+    reach.add_argument("--port", metavar="P[/PROTO]", help="a port number or name (default: every port)")
+    reach.add_argument("--cluster", action="append", default=[], metavar="PATH", required=True)
+    reach.add_argument("--explain", action="store_true", help="each side's policy and rule, or why it is closed")
+    reach.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    reach.set_defaults(run=run_reach)
+    matrix = cmds.add_parser("matrix", help="the connections between every pair of pods")
+    matrix.add_argument("paths", nargs="+", metavar="PATH")
+    matrix.add_argument("-o", "--output", choices=("text", "json", "csv", "md"), default="text")
+    matrix.set_defaults(run=run_matrix)
+
+
+class _Network:
+    """The endpoints and policies of some manifests, and where each policy was written."""
+
+    def __init__(self, paths: list[str]):
+        documents = read_located(paths)
+        self.policy = Engine().load(policies_dir() / "kubernetes")
+        objects = [d.object for d in documents]
+        self.where = {(d.object.get("metadata") or {}).get("namespace", "") + "/" +
+                      (d.object.get("metadata") or {}).get("name", ""): f"{d.file}:{d.line}"
+                      for d in documents if d.object.get("kind") == "NetworkPolicy"}
+        workload_kinds = set(self.policy.query("kubernetes.workloads.kinds"))
+        self.endpoints: dict[str, dict] = {}
+        for obj in objects:
+            kind, meta = obj.get("kind"), obj.get("metadata") or {}
+            if kind == "Pod":
+                pod, name = obj, meta.get("name", "")
+            elif kind in workload_kinds:
+                pod, name = self.policy.query("kubernetes.workloads.pod_of", obj), meta.get("name", "")
+            else:
+                continue
+            endpoint = self.policy.query("kubernetes.networkpolicy.endpoint", pod, name)
+            self.endpoints[f"{endpoint['namespace']}/{name}"] = endpoint
+        namespaces = {e["namespace"] for e in self.endpoints.values()} | {
+            (o.get("metadata") or {}).get("namespace") for o in objects if (o.get("metadata") or {}).get("namespace")}
+        declared = {(o.get("metadata") or {}).get("name") for o in objects if o.get("kind") == "Namespace"}
+        implied = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}} for ns in namespaces - declared]
+        self.view = ClusterView([*objects, *implied])
+
+    def query(self, name: str, *args: object) -> dict | list:
+        return self.policy.query(f"kubernetes.networkpolicy.{name}", *args, cluster=self.view)
+
+    def endpoint(self, text: str) -> dict:
+        if text in self.endpoints:
+            return self.endpoints[text]
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            known = ", ".join(sorted(self.endpoints)) or "none"
+            raise InputError(f"{text}: not a pod or workload of the input (NS/NAME) nor an IP address; "
+                             f"endpoints: {known}") from None
+        return {"ip": text}
+
+    def allowed_ports(self, src: dict, dst: dict) -> dict[str, list[tuple[int, int]]]:
+        """Per protocol, the allowed port ranges (1-65535 when all are)."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for protocol in PROTOCOLS:
+            points = self.query("port_boundaries", src, dst, protocol)
+            runs = []
+            for i, start in enumerate(points):
+                end = points[i + 1] - 1 if i + 1 < len(points) else 65535
+                if self.query("reach", src, dst, start, protocol)["allowed"]:
+                    if runs and runs[-1][1] == start - 1:
+                        runs[-1] = (runs[-1][0], end)
+                    else:
+                        runs.append((start, end))
+            if runs:
+                out[protocol] = runs
+        return out
+
+
+def _connections(ports: dict[str, list[tuple[int, int]]]) -> str:
+    if all(ports.get(p) == [(1, 65535)] for p in PROTOCOLS):
+        return "All Connections"
+    if not ports:
+        return "No Connections"
+    return ",".join(f"{proto} " + ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+                    for proto, runs in ports.items())
+
+
+def _port(text: str, dst: dict) -> tuple[int | str, str]:
+    value, _, proto = text.partition("/")
+    proto = (proto or "TCP").upper()
+    if value.isdigit():
+        return int(value), proto
+    for container in dst.get("containers", []):
+        for cp in container.get("ports") or []:
+            if cp.get("name") == value and (cp.get("protocol") or "TCP") == proto:
+                return cp["containerPort"], proto
+    raise InputError(f"--port {text}: the destination declares no {proto} port named {value}")
+
+
+def run_reach(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    net = _Network(args.cluster)
+    src, dst = net.endpoint(args.src), net.endpoint(args.dst)
+    if args.port is None:
+        ports = net.allowed_ports(src, dst)
+        result = {"allowed": bool(ports), "connections": _connections(ports),
+                  "ports": {p: [list(r) for r in runs] for p, runs in ports.items()}}
+        if args.output == "json":
+            stdout.write(json.dumps(result, indent=2) + "\n")
+        else:
+            print(f"{'yes' if ports else 'no'}: {result['connections']}", file=stdout)
+        return 0 if ports else 1
+    port, protocol = _port(args.port, dst)
+    verdict = net.query("reach", src, dst, port, protocol)
+    for side in ("egress", "ingress"):
+        for rule in verdict[side].get("rules", []):
+            rule["location"] = net.where.get(rule["policy"], "")
+    if args.output == "json":
+        stdout.write(json.dumps({"port": port, "protocol": protocol, **verdict}, indent=2) + "\n")
+    else:
+        print("yes" if verdict["allowed"] else "no", file=stdout)
+        if args.explain:
+            for side in ("egress", "ingress"):
+                rules = verdict[side].get("rules", [])
+                where = " (" + ", ".join(f"{r['policy']} at {r['location']}" for r in rules) + ")" if rules else ""
+                print(f"  {side}: {verdict[side]['reason']}{where}", file=stdout)
+    return 0 if verdict["allowed"] else 1
+
+
+def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    net = _Network(args.paths)
+    names = sorted(net.endpoints)
+    rows = [(a, b, _connections(net.allowed_ports(net.endpoints[a], net.endpoints[b])))
+            for a in names for b in names if a != b]
+    if args.output == "json":
+        stdout.write(json.dumps([{"src": a, "dst": b, "conns": c} for a, b, c in rows], indent=2) + "\n")
+    elif args.output == "csv":
+        writer = csv.writer(stdout, lineterminator="\n")
+        writer.writerow(["src", "dst", "conns"])
+        writer.writerows(rows)
+    elif args.output == "md":
+        stdout.write("| src | dst | conns |\n|---|---|---|\n")
+        stdout.write("".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows))
+    else:
+        stdout.write("".join(f"{a} => {b} : {c}\n" for a, b, c in rows if c != "No Connections"))
+    return 0

@@ -1,0 +1,49 @@
+"""kuberules netpol reach / matrix on the shop example (clean, and the AND/OR mistake)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .test_cli import cli
+
+SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
+CLEAN, MISTAKES = str(SHOP / "clean"), str(SHOP / "mistakes")
+
+
+def test_reach_explains_both_sides():
+    code, out, _ = cli("netpol", "reach", "shop/web", "shop/db", "--port", "5432", "--cluster", CLEAN, "--explain")
+    assert (code, out.splitlines()) == (1, [
+        "no",
+        "  egress: no NetworkPolicy selects the pod for egress",
+        "  ingress: isolated for ingress by default-deny, db-from-api, and no rule of them admits it",
+    ])
+    code, out, _ = cli("netpol", "reach", "shop/web", "shop/db", "--port", "5432", "--cluster", MISTAKES, "-o", "json")
+    verdict = json.loads(out)
+    assert (code, verdict["allowed"]) == (0, True)  # the two peers are an OR: every storefront pod gets in
+    assert verdict["ingress"]["rules"] == [{"policy": "shop/db-from-api", "rule": 0,
+                                            "location": f"{MISTAKES}/network.yaml:40"}]
+
+
+def test_reach_without_a_port_gives_the_allowed_set():
+    code, out, _ = cli("netpol", "reach", "shop/web", "shop/api", "--cluster", CLEAN)
+    assert (code, out) == (0, "yes: TCP 9000\n")
+    code, out, _ = cli("netpol", "reach", "shop/db", "shop/api", "--cluster", CLEAN)
+    assert (code, out) == (1, "no: No Connections\n")
+
+
+def test_matrix_lists_every_open_pair():
+    code, out, _ = cli("netpol", "matrix", CLEAN)
+    assert (code, out.splitlines()) == (0, [
+        "shop/api => shop/db : TCP 5432",
+        "shop/api => shop/web : TCP 8080",
+        "shop/db => shop/web : TCP 8080",
+        "shop/web => shop/api : TCP 9000",
+    ])
+    code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "json")
+    assert {"src": "shop/db", "dst": "shop/api", "conns": "No Connections"} in json.loads(out)
+
+
+def test_unknown_endpoint_is_an_input_error():
+    code, _, err = cli("netpol", "reach", "shop/nope", "shop/db", "--cluster", CLEAN)
+    assert code == 2 and "shop/nope: not a pod or workload of the input" in err

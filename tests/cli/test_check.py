@@ -165,6 +165,8 @@ def test_findings_point_at_the_offending_lines():
         ("api.yaml", 28, 30, "kubernetes.schema"),                           # containerPort: "9000"
         ("api.yaml", 47, 1, "library.services.selects_pods"),                # the Service
         ("jobs.yaml", 1, 1, "library.namespaces.explicit_namespace"),
+        ("network.yaml", 23, 1, "library.networkpolicies.selects_no_pod"),        # the api pods are api-v2
+        ("network.yaml", 40, 1, "library.networkpolicies.and_or_peers"),          # two peers: OR, not AND
         ("jobs.yaml", 10, 9, "library.restarts.job_restart_policy"),         # the pod template
         ("web.yaml", 9, 13, "kubernetes.schema"),                            # replicas: "3"
         ("web.yaml", 24, 11, "library.images.pinned"),                       # the web container

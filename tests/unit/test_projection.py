@@ -33,6 +33,7 @@ BASE = {"apiVersion": True, "kind": True, "metadata": {"name": True, "namespace"
 LIBRARY_RULES = {
     "library.namespaces.default_namespace",
     "library.namespaces.explicit_namespace",
+    "library.networkpolicies.selects_no_pod",
     "library.rbac.binding_role_exists",
     "library.services.selects_pods",
 }

@@ -35,6 +35,7 @@ LIBRARY_RULES = {
     "library.namespaces.explicit_namespace",
     "library.networkpolicies.selects_no_pod",
     "library.rbac.binding_role_exists",
+    "library.rbac.pod_creation_with_powerful_accounts",
     "library.services.selects_pods",
 }
 
@@ -74,6 +75,9 @@ def test_library_cluster_use():
             "template": {"metadata": {"labels": True}},
             "jobTemplate": {"spec": {"template": {"metadata": {"labels": True}}}},
         },
+        # library.rbac.pod_creation_with_powerful_accounts reads bindings' subjects and roleRef
+        "roleRef": {"kind": True, "name": True},
+        "subjects": True,
     }
 
 

@@ -47,3 +47,12 @@ def test_matrix_lists_every_open_pair():
 def test_unknown_endpoint_is_an_input_error():
     code, _, err = cli("netpol", "reach", "shop/nope", "shop/db", "--cluster", CLEAN)
     assert code == 2 and "shop/nope: not a pod or workload of the input" in err
+
+
+def test_diff_between_the_clean_and_the_mistaken_shop():
+    code, out, _ = cli("netpol", "diff", CLEAN, MISTAKES, "--exit-code")
+    lines = out.splitlines()
+    assert code == 1
+    assert "added: shop/web => shop/db : No Connections -> TCP 5432" in lines  # the AND/OR mistake
+    assert "removed: shop/web => shop/api : TCP 9000 -> No Connections" in lines  # api pods relabelled api-v2
+    assert cli("netpol", "diff", CLEAN, CLEAN, "--exit-code")[:2] == (0, "")

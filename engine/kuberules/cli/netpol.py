@@ -37,6 +37,12 @@ def add_parser(sub) -> None:
     matrix.add_argument("paths", nargs="+", metavar="PATH")
     matrix.add_argument("-o", "--output", choices=("text", "json", "csv", "md"), default="text")
     matrix.set_defaults(run=run_matrix)
+    diff = cmds.add_parser("diff", help="connections added, removed and changed between two versions")
+    diff.add_argument("old", metavar="OLD", help="the manifests before (file or directory)")
+    diff.add_argument("new", metavar="NEW", help="the manifests after")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
+    diff.add_argument("-o", "--output", choices=("text", "json", "csv", "md"), default="text")
+    diff.set_defaults(run=run_diff)
 
 
 class _Network:
@@ -149,11 +155,40 @@ def run_reach(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0 if verdict["allowed"] else 1
 
 
+def _matrix(net: _Network) -> dict[tuple[str, str], str]:
+    names = sorted(net.endpoints)
+    return {(a, b): _connections(net.allowed_ports(net.endpoints[a], net.endpoints[b]))
+            for a in names for b in names if a != b}
+
+
+def run_diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Pairs whose connections differ; a pod that exists on one side only has No Connections on the other."""
+    old, new = _matrix(_Network([args.old])), _matrix(_Network([args.new]))
+    none = "No Connections"
+    rows = []
+    for pair in sorted(set(old) | set(new)):
+        before, after = old.get(pair, none), new.get(pair, none)
+        if before != after:
+            change = "added" if before == none else "removed" if after == none else "changed"
+            rows.append((*pair, change, before, after))
+    if args.output == "json":
+        stdout.write(json.dumps([dict(zip(("src", "dst", "diff", "old", "new"), r, strict=True)) for r in rows],
+                                indent=2) + "\n")
+    elif args.output == "csv":
+        writer = csv.writer(stdout, lineterminator="\n")
+        writer.writerow(["src", "dst", "diff", "old", "new"])
+        writer.writerows(rows)
+    elif args.output == "md":
+        stdout.write("| src | dst | diff | old | new |\n|---|---|---|---|---|\n")
+        stdout.write("".join(f"| {' | '.join(r)} |\n" for r in rows))
+    else:
+        stdout.write("".join(f"{c}: {a} => {b} : {o} -> {n}\n" for a, b, c, o, n in rows))
+    return 1 if rows and args.exit_code else 0
+
+
 def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     net = _Network(args.paths)
-    names = sorted(net.endpoints)
-    rows = [(a, b, _connections(net.allowed_ports(net.endpoints[a], net.endpoints[b])))
-            for a in names for b in names if a != b]
+    rows = [(a, b, conns) for (a, b), conns in _matrix(net).items()]
     if args.output == "json":
         stdout.write(json.dumps([{"src": a, "dst": b, "conns": c} for a, b, c in rows], indent=2) + "\n")
     elif args.output == "csv":

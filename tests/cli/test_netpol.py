@@ -56,3 +56,16 @@ def test_diff_between_the_clean_and_the_mistaken_shop():
     assert "added: shop/web => shop/db : No Connections -> TCP 5432" in lines  # the AND/OR mistake
     assert "removed: shop/web => shop/api : TCP 9000 -> No Connections" in lines  # api pods relabelled api-v2
     assert cli("netpol", "diff", CLEAN, CLEAN, "--exit-code")[:2] == (0, "")
+
+
+def test_explain_resolves_each_peer_to_pods():
+    code, out, _ = cli("netpol", "explain", "shop/db-from-api", "--cluster", MISTAKES)
+    assert (code, out.splitlines()) == (0, [
+        f"NetworkPolicy shop/db-from-api ({MISTAKES}/network.yaml:40)",
+        "  selects: shop/db",
+        "  isolates them for: Ingress",
+        "  ingress[0] on TCP 5432:",
+        "    pods (all) in namespaces team=storefront: shop/api, shop/db, shop/web",
+        "    pods app=api in namespaces the policy's own: none in the input",
+    ])
+    assert cli("netpol", "explain", "shop/nope", "--cluster", MISTAKES)[0] == 2

@@ -43,6 +43,11 @@ def add_parser(sub) -> None:
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
     diff.add_argument("-o", "--output", choices=("text", "json", "csv", "md"), default="text")
     diff.set_defaults(run=run_diff)
+    explain = cmds.add_parser("explain", help="what a policy selects, isolates and admits")
+    explain.add_argument("policy", metavar="NS/NAME")
+    explain.add_argument("--cluster", action="append", default=[], metavar="PATH", required=True)
+    explain.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    explain.set_defaults(run=run_explain)
 
 
 class _Network:
@@ -200,4 +205,36 @@ def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write("".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows))
     else:
         stdout.write("".join(f"{a} => {b} : {c}\n" for a, b, c in rows if c != "No Connections"))
+    return 0
+
+
+def run_explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    net = _Network(args.cluster)
+    ns, _, name = args.policy.partition("/")
+    policy = net.view.get("NetworkPolicy", ns, name)
+    if policy is None:
+        raise InputError(f"{args.policy}: no NetworkPolicy of that namespace and name in the input")
+    found = net.query("explain", policy, list(net.endpoints.values()))
+    if args.output == "json":
+        stdout.write(json.dumps({**found, "location": net.where.get(args.policy, "")}, indent=2) + "\n")
+        return 0
+    print(f"NetworkPolicy {found['policy']} ({net.where.get(args.policy, '')})", file=stdout)
+    print(f"  selects: {', '.join(found['selects']) or 'no pod of the input'}", file=stdout)
+    print(f"  isolates them for: {', '.join(found['isolates'])}", file=stdout)
+    for rule in found["rules"]:
+        ports = rule["ports"] if type(rule["ports"]) is str else ", ".join(
+            f"{p.get('protocol', 'TCP')} {p.get('port', 'any')}" + (f"-{p['endPort']}" if "endPort" in p else "")
+            for p in rule["ports"])
+        print(f"  {rule['direction']}[{rule['index']}] on {ports}:", file=stdout)
+        if type(rule["peers"]) is str:
+            print(f"    {rule['peers']}", file=stdout)
+            continue
+        for peer in rule["peers"]:
+            if "ipBlock" in peer:
+                block = peer["ipBlock"]
+                extra = f" except {', '.join(block['except'])}" if block.get("except") else ""
+                print(f"    addresses in {block.get('cidr')}{extra}", file=stdout)
+            else:
+                print(f"    pods {peer['pods'] or '(all)'} in namespaces {peer['namespaces'] or '(all)'}: "
+                      f"{', '.join(peer['matches']) or 'none in the input'}", file=stdout)
     return 0

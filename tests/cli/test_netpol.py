@@ -69,3 +69,15 @@ def test_explain_resolves_each_peer_to_pods():
         "    pods app=api in namespaces the policy's own: none in the input",
     ])
     assert cli("netpol", "explain", "shop/nope", "--cluster", MISTAKES)[0] == 2
+
+
+def test_matrix_as_dot_svg_and_html():
+    code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "dot")
+    assert code == 0 and '  "shop/web" -> "shop/api" [label="TCP 9000"];' in out.splitlines()
+    code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "svg")
+    assert code == 0 and out.startswith("<svg ") and out.count("<line ") == 4
+    assert "<title>shop/web =&gt; shop/api : TCP 9000</title>" in out
+    code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "html")
+    assert code == 0 and out.startswith("<!doctype html>") and '<td class="open">TCP 5432</td>' in out
+    assert (Path(__file__).resolve().parents[2] / "docs" / "netpol-shop.svg").read_text() == cli(
+        "netpol", "matrix", CLEAN, "-o", "svg")[1]  # the README's picture is this output

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import html
 import ipaddress
 import json
+import math
 from typing import TextIO
 
 from ..engine import Engine
@@ -35,7 +37,8 @@ def add_parser(sub) -> None:
     reach.set_defaults(run=run_reach)
     matrix = cmds.add_parser("matrix", help="the connections between every pair of pods")
     matrix.add_argument("paths", nargs="+", metavar="PATH")
-    matrix.add_argument("-o", "--output", choices=("text", "json", "csv", "md"), default="text")
+    matrix.add_argument("-o", "--output", choices=("text", "json", "csv", "md", "dot", "svg", "html"),
+                        default="text")
     matrix.set_defaults(run=run_matrix)
     diff = cmds.add_parser("diff", help="connections added, removed and changed between two versions")
     diff.add_argument("old", metavar="OLD", help="the manifests before (file or directory)")
@@ -203,9 +206,69 @@ def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     elif args.output == "md":
         stdout.write("| src | dst | conns |\n|---|---|---|\n")
         stdout.write("".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows))
+    elif args.output == "dot":
+        stdout.write(_dot(sorted(net.endpoints), rows))
+    elif args.output == "svg":
+        stdout.write(_svg(sorted(net.endpoints), rows) + "\n")
+    elif args.output == "html":
+        stdout.write(_html(sorted(net.endpoints), rows))
     else:
         stdout.write("".join(f"{a} => {b} : {c}\n" for a, b, c in rows if c != "No Connections"))
     return 0
+
+
+def _dot(names: list[str], rows: list[tuple[str, str, str]]) -> str:
+    """Graphviz: a cluster per namespace, an edge per open pair labelled with its connections."""
+    lines = ["digraph netpol {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+    for i, ns in enumerate(sorted({n.split("/")[0] for n in names})):
+        lines.append(f"  subgraph cluster_{i} {{ label={json.dumps(ns)};")
+        lines.extend(f"    {json.dumps(n)} [label={json.dumps(n.split('/', 1)[1])}];" for n in names
+                     if n.split("/")[0] == ns)
+        lines.append("  }")
+    lines.extend(f"  {json.dumps(a)} -> {json.dumps(b)} [label={json.dumps(c)}];" for a, b, c in rows
+                 if c != "No Connections")
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _svg(names: list[str], rows: list[tuple[str, str, str]]) -> str:
+    """The graph, pods on a circle and an arrow per open pair (its connections on hover)."""
+    esc = html.escape
+    size, radius = 640, 250
+    points = {n: (size / 2 + radius * math.cos(2 * math.pi * i / max(len(names), 1)),
+                  size / 2 + radius * math.sin(2 * math.pi * i / max(len(names), 1))) for i, n in enumerate(names)}
+    edges = "".join(
+        f'<line x1="{points[a][0]:.0f}" y1="{points[a][1]:.0f}" x2="{points[b][0]:.0f}" y2="{points[b][1]:.0f}" '
+        f'marker-end="url(#arrow)"><title>{esc(f"{a} => {b} : {c}")}</title></line>'
+        for a, b, c in rows if c != "No Connections")
+    nodes = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="6"/><text x="{x + 9:.0f}" y="{y + 4:.0f}">{esc(n)}</text>'
+                    for n, (x, y) in points.items())
+    return (f'<svg width="{size + 200}" height="{size}" xmlns="http://www.w3.org/2000/svg"><style>line {{ stroke: '
+            f'#4a7; stroke-width: 1.5; }} text {{ font: 12px sans-serif; }}</style><defs><marker id="arrow" '
+            'viewBox="0 0 10 10" refX="16" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+            f'<path d="M 0 0 L 10 5 L 0 10 z" fill="#4a7"/></marker></defs>{edges}{nodes}</svg>')
+
+
+def _html(names: list[str], rows: list[tuple[str, str, str]]) -> str:
+    """One self-contained page: the matrix as a table, and the graph (`_svg`)."""
+    conns = {(a, b): c for a, b, c in rows}
+    esc = html.escape
+    head = "".join(f"<th>{esc(n)}</th>" for n in names)
+    body = "".join(
+        f"<tr><th>{esc(a)}</th>" + "".join(
+            "<td>-</td>" if a == b else
+            f'<td class="{"closed" if conns[a, b] == "No Connections" else "open"}">{esc(conns[a, b])}</td>'
+            for b in names) + "</tr>" for a in names)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>kuberules netpol matrix</title><style>
+body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; font-size: 13px; }} td.open {{ background: #e6f4e6; }}
+td.closed {{ background: #f8e6e6; color: #888; }}
+</style></head><body>
+<h1>Connectivity</h1><p>Rows are sources, columns destinations (kuberules netpol matrix).</p>
+<table><tr><th>from \\ to</th>{head}</tr>{body}</table>
+{_svg(names, rows)}
+</body></html>
+"""
 
 
 def run_explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

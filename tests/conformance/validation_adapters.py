@@ -48,10 +48,23 @@ def _rbac_update(value: dict, want: Any) -> None:
     _errors(_query(name, obj, value["oldObject"]), want)
 
 
+def _networkpolicy(value: dict, want: Any) -> None:
+    """ValidateNetworkPolicy of `value.object` with NetworkPolicyValidationOptions `value.options`
+    ({allowInvalidLabelValueInSelector}); without options, as on create."""
+    _errors(_query("networkpolicy_validation", value["object"], value.get("options", {})), want)
+
+
+def _networkpolicy_update(value: dict, want: Any) -> None:
+    """ValidateNetworkPolicyUpdate of `value.object` over `value.oldObject`, options as the API server derives them."""
+    _errors(_query("networkpolicy_update_errors", value["object"], value["oldObject"]), want)
+
+
 VALIDATION_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {
     "limitrange_validation": _limitrange,
     "resourcequota_validation": _resourcequota,
     "resource_name_validation": _resource_name,
     "rbac_validation": _rbac,
     "rbac_update_validation": _rbac_update,
+    "networkpolicy_validation": _networkpolicy,
+    "networkpolicy_update_validation": _networkpolicy_update,
 }

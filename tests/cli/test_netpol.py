@@ -81,3 +81,14 @@ def test_matrix_as_dot_svg_and_html():
     assert code == 0 and out.startswith("<!doctype html>") and '<td class="open">TCP 5432</td>' in out
     assert (Path(__file__).resolve().parents[2] / "docs" / "netpol-shop.svg").read_text() == cli(
         "netpol", "matrix", CLEAN, "-o", "svg")[1]  # the README's picture is this output
+
+
+def test_an_invalid_policy_is_a_located_input_error(tmp_path):
+    (tmp_path / "np.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: shop}\n"
+        "spec:\n  podSelector: {}\n  ingress:\n    - ports: [{port: 80, endPort: 70, protocol: ICMP}]\n")
+    code, out, err = cli("netpol", "matrix", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {tmp_path / 'np.yaml'}:1: NetworkPolicy bad: spec.ingress[0].ports[0].protocol: "
+                          'Unsupported value: "ICMP"')
+    assert "endPort" in err

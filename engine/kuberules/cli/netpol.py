@@ -59,6 +59,11 @@ class _Network:
     def __init__(self, paths: list[str]):
         documents = read_located(paths)
         self.policy = Engine().load(policies_dir() / "kubernetes")
+        errors = [f"{d.file}:{d.line}: NetworkPolicy {(d.object.get('metadata') or {}).get('name')}: {e}"
+                  for d in documents if d.object.get("kind") == "NetworkPolicy"
+                  for e in self.policy.query("kubernetes.validation.networkpolicy_errors", d.object)]
+        if errors:  # the apiserver would refuse these policies: answers about them would be about nothing
+            raise InputError("\nerror: ".join(errors))
         objects = [d.object for d in documents]
         self.where = {(d.object.get("metadata") or {}).get("namespace", "") + "/" +
                       (d.object.get("metadata") or {}).get("name", ""): f"{d.file}:{d.line}"

@@ -27,4 +27,14 @@ def _reachability(value: dict, want: dict) -> None:
     assert wrong == []
 
 
-NETPOL_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {"netpol_reachability": _reachability}
+def _reach(value: dict, want: dict) -> None:
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns["name"], "labels": ns["labels"]}}
+                  for ns in value["namespaces"]]
+    pods = {f"{p['namespace']}/{p['name']}": p for p in value["pods"]}
+    src, dst = (pods.get(end, {"ip": end}) for end in (value["src"], value["dst"]))
+    got = kubernetes_policy().query("kubernetes.networkpolicy.reach", src, dst, value["port"], value["protocol"],
+                                    cluster=ClusterView([*namespaces, *value["policies"]]))
+    assert got["allowed"] is want["allowed"], got
+
+
+NETPOL_ADAPTERS: dict[str, Callable[[Any, Any], None]] = {"netpol_reachability": _reachability, "netpol_reach": _reach}

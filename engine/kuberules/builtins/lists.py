@@ -153,3 +153,16 @@ def list_flatten(items: list) -> list:
         else:
             out.append(item)
     return out
+
+
+_RANGE_LIMIT = 100_000
+
+
+@function("range", ("int",), "list")
+def int_range(n: int) -> list:
+    """[0, 1, ..., n-1] (cel-go's lists.range): positions, for what refers to an element by its index."""
+    if type(n) is not int:
+        raise EvalError("no_such_overload", f"range() needs an int, not {type_name(n)}")
+    if n > _RANGE_LIMIT:
+        raise EvalError("invalid_argument", f"range({n}) is longer than {_RANGE_LIMIT}")
+    return list(range(max(n, 0)))

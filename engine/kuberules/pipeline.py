@@ -17,6 +17,11 @@ object has been seen:
    checked against the rules that read it; a finding's position comes from
    re-reading that one document's text.
 
+With a snapshot of the cluster (`--cluster`), pass 1 also admits each
+object, in input order as `kubectl apply -f` sends them, through the
+LimitRanger and ResourceQuota rules of policies/kubernetes (k8s/admission.py
+keeps the quotas' books), and reports what they would refuse.
+
 Problems are reported in file order, then by line and column.
 """
 

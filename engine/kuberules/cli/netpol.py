@@ -102,6 +102,9 @@ class _Network:
 
     def allowed_ports(self, src: dict, dst: dict) -> dict[str, list[tuple[int, int]]]:
         """Per protocol, the allowed port ranges (1-65535 when all are)."""
+        probe = self.query("reach", src, dst, 1, "TCP")
+        if not probe["egress"]["isolated"] and not probe["ingress"]["isolated"]:
+            return {p: [(1, 65535)] for p in PROTOCOLS}  # isolation is per pod and direction, not per port
         out: dict[str, list[tuple[int, int]]] = {}
         for protocol in PROTOCOLS:
             points = self.query("port_boundaries", src, dst, protocol)

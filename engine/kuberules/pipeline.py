@@ -155,8 +155,7 @@ class CheckPipeline:
             self._report(doc, ref, skipped, self.local.evaluate(obj))
             if self.admission is not None:
                 self._admit(doc, ref, skipped)
-            crossing = [r for r in self.crossing.rules_for(str(obj.get("kind"))) if r.applies(obj, None)]
-            if crossing:
+            if any(r.applies(obj, None) for r in self.crossing.rules_for(str(obj.get("kind")))):
                 set_aside.append((obj, ref, skipped, doc.file, doc.line, _place(doc)))
             if self.record_checked:
                 applied.extend(r.rule_id for r in self.all_rules.rules_for(str(obj.get("kind")))
@@ -188,7 +187,8 @@ class CheckPipeline:
             self.report.problems.append(Problem(doc.file, doc.line, 1, rule, "error", "high",
                                                 f"cannot be admitted: {err.message}", ref, ""))
             return
-        prefix = pod_of(doc.object)[1] if decision.pod_original is not None and pod_of(doc.object) else ()
+        located = pod_of(doc.object) if decision.pod_original is not None else None
+        prefix = located[1] if located else ()
         for reason in decision.reasons:
             rule = ADMISSION_RULES[reason.plugin]
             if _skips(skipped, rule):

@@ -98,8 +98,7 @@ class _Snapshot:
         return out
 
     def role(self, ref: dict, binding: dict) -> dict | None:
-        ns = (binding.get("metadata") or {}).get("namespace", "")
-        role = self.view.get(ref.get("kind", ""), ns if ref.get("kind") == "Role" else "", ref.get("name", ""))
+        role = self.query("bound_role", binding)
         return self.located(role) if role is not None else {"kind": ref.get("kind"), "name": ref.get("name"),
                                                              "missing": True}
 

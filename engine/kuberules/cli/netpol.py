@@ -130,16 +130,13 @@ def _connections(ports: dict[str, list[tuple[int, int]]]) -> str:
                     for proto, runs in ports.items())
 
 
-def _port(text: str, dst: dict) -> tuple[int | str, str]:
+def _port(net: _Network, text: str, dst: dict) -> tuple[int, str]:
     value, _, proto = text.partition("/")
     proto = (proto or "TCP").upper()
-    if value.isdigit():
-        return int(value), proto
-    for container in dst.get("containers", []):
-        for cp in container.get("ports") or []:
-            if cp.get("name") == value and (cp.get("protocol") or "TCP") == proto:
-                return cp["containerPort"], proto
-    raise InputError(f"--port {text}: the destination declares no {proto} port named {value}")
+    number = net.query("port_number", dst, int(value) if value.isdigit() else value, proto)
+    if number < 0:
+        raise InputError(f"--port {text}: the destination declares no {proto} port named {value}")
+    return number, proto
 
 
 def run_reach(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -154,7 +151,7 @@ def run_reach(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         else:
             print(f"{'yes' if ports else 'no'}: {result['connections']}", file=stdout)
         return 0 if ports else 1
-    port, protocol = _port(args.port, dst)
+    port, protocol = _port(net, args.port, dst)
     verdict = net.query("reach", src, dst, port, protocol)
     for side in ("egress", "ingress"):
         for rule in verdict[side].get("rules", []):

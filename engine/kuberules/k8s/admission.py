@@ -156,9 +156,6 @@ class Admission:
         self.usage_source[ns, _meta(quota).get("name", "")] = source
         return {**quota, "status": {**status, "hard": status.get("hard") or spec.get("hard") or {}, "used": used}}
 
-    def invalid(self, obj: dict) -> list[str]:
-        return validation_errors(self.policy, obj)
-
     # ------------------------------------------------------------ admitting
 
     def admit(self, obj: dict) -> Decision:
@@ -171,7 +168,7 @@ class Admission:
         if ns and ns not in self.namespaces:
             decision.warnings.append(f"namespace {ns} is not in the snapshot: the API server would refuse the "
                                      f"object (NamespaceLifecycle) unless the namespace is created first")
-        errors = self.invalid(obj)
+        errors = validation_errors(self.policy, obj)
         if errors:
             decision.allowed = False
             shown = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
@@ -246,7 +243,7 @@ class Admission:
                                                 self.usage_source.get((ns, name), "status.used")))
             else:
                 previous.after = after
-            self.quotas[ns][i] = {**quota, "status": {**quota["status"], "used": after}}
+            self.quotas[ns][i] = _used(quota, used)
 
     def _admit_pod(self, decision: Decision) -> None:
         pod = self._limit_pod(decision, decision.object)

@@ -1,125 +1,99 @@
-"""Kubernetes objects, one at a time: Pods and every workload kind, and the objects around them.
+"""The objects around workloads: Service, Namespace, ServiceAccount, LimitRange, ResourceQuota and
+NetworkPolicy, one manifest at a time.
 
-Each strategy yields one manifest as plain data, valid against the JSON Schemas in specs/schemas and
-upstream's validation (names are DNS names, labels are valid, values within a LimitRange item are
-ordered, ...). Fields are optional where the API makes them optional, and leaving one out is the
-simplest choice, so a counterexample shrinks to a manifest with only the fields it needs.
+Each is valid by construction against the JSON Schemas and upstream's validation: names are DNS names,
+the values within a LimitRange item are ordered, a quota's scopes suit its resources, an ipBlock's
+excepts lie inside its cidr. Fields the API leaves optional are often left out, which is also where
+shrinking goes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
 from . import values
-
-Obj = dict[str, Any]
-RESOURCES = ("cpu", "memory")
-IMAGES = ("nginx", "registry.example/app:1", "busybox:1.36")
+from .meta import Obj, metadata, namespace_or_drawn
+from .workloads import PORT_NAMES, PORT_NUMBERS, PROTOCOLS, RESOURCES
 
 
-def metadata(name: str, namespace: str | None = None, labels: dict[str, str] | None = None) -> Obj:
-    """Object metadata with only the fields given (a cluster-scoped object has no namespace)."""
-    meta: Obj = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if labels:
-        meta["labels"] = labels
-    return meta
-
-
-def _namespace(namespace: str | None) -> st.SearchStrategy[str]:
-    return st.just(namespace) if namespace is not None else values.namespaces_names()
-
-
-# --- containers ---------------------------------------------------------------------------------
+# --- Namespace and ServiceAccount ---------------------------------------------------------------
 @st.composite
-def requirements(draw: st.DrawFn) -> Obj:
-    """A container's `resources`: for cpu and memory each, none, a request, a limit, or both with the
-    limit at least the request; empty when neither resource is set."""
-    out: Obj = {}
-    for resource in RESOURCES:
-        shape = draw(st.sampled_from(("none", "both", "request", "limit")))
-        if shape == "none":
-            continue
-        low, high = sorted(draw(st.lists(values.amounts(resource), min_size=2, max_size=2)))
-        if shape in ("request", "both"):
-            out.setdefault("requests", {})[resource] = draw(values.quantity_text(resource, low))
-        if shape in ("limit", "both"):
-            out.setdefault("limits", {})[resource] = draw(values.quantity_text(resource, high))
-    return out
-
-
-PORT_NAMES = ("http", "metrics", "grpc", "dns")
-PORT_NUMBERS = (80, 8080, 443, 53, 9090, 5432, 8443)
+def namespaces(draw: st.DrawFn, name: str | None = None) -> Obj:
+    """A Namespace: labels or none, sometimes with the `kubernetes.io/metadata.name` label the apiserver
+    sets."""
+    name = name or draw(values.namespace_names())
+    labels = draw(values.label_sets(max_size=2))
+    if draw(st.booleans()):
+        labels["kubernetes.io/metadata.name"] = name
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(name, labels=labels)}
 
 
 @st.composite
-def container_ports(draw: st.DrawFn, taken: set[tuple[int, str]], names: set[str]) -> list[Obj]:
-    """0-2 ports, unique across the pod by name and by (containerPort, protocol), as validation wants."""
+def serviceaccounts(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
+    """A ServiceAccount (`default` first): sometimes automountServiceAccountToken, sometimes an image
+    pull secret."""
+    sa: Obj = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(
+        name or draw(st.one_of(st.just("default"), values.dns_labels())), draw(namespace_or_drawn(namespace)))}
+    if draw(st.booleans()):
+        sa["automountServiceAccountToken"] = draw(st.booleans())
+    if draw(st.booleans()):
+        sa["imagePullSecrets"] = [{"name": "registry"}]
+    return sa
+
+
+# --- Service ------------------------------------------------------------------------------------
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "Headless")
+
+
+@st.composite
+def _service_ports(draw: st.DrawFn) -> list[Obj]:
+    """1-2 ports, unique by port and protocol, each named when there are two (validation wants that);
+    targetPort absent (the port), a number, or a container port's name."""
+    count = draw(st.integers(1, 2))
+    numbers = draw(st.lists(st.sampled_from(PORT_NUMBERS), min_size=count, max_size=count, unique=True))
+    names = draw(st.permutations(PORT_NAMES))
     ports = []
-    for _ in range(draw(st.integers(0, 2))):
-        number = draw(st.one_of(st.sampled_from(PORT_NUMBERS), st.integers(1, 65535)))
-        protocol = draw(st.sampled_from((None, "UDP", "SCTP")))
-        if (number, protocol or "TCP") in taken:
-            continue
-        taken.add((number, protocol or "TCP"))
-        port: Obj = {"containerPort": number}
+    for number, name in zip(numbers, names, strict=False):
+        port: Obj = {"port": number}
+        if count > 1 or draw(st.booleans()):
+            port["name"] = name
+        protocol = draw(st.sampled_from((None, *PROTOCOLS)))
         if protocol is not None:
             port["protocol"] = protocol
-        name = draw(st.sampled_from((None, *PORT_NAMES)))
-        if name is not None and name not in names:
-            names.add(name)
-            port["name"] = name
+        target = draw(st.sampled_from(("absent", "number", "name")))
+        if target == "number":
+            port["targetPort"] = draw(st.sampled_from(PORT_NUMBERS))
+        elif target == "name":
+            port["targetPort"] = draw(st.sampled_from(PORT_NAMES))
         ports.append(port)
     return ports
 
 
 @st.composite
-def containers(draw: st.DrawFn, name: str, ports: tuple[set[tuple[int, str]], set[str]] | None = None,
-               sidecar: bool = False) -> Obj:
-    """A container: image, sometimes resources (set or explicitly empty), ports when `ports` carries the
-    pod's taken port numbers and names, `restartPolicy: Always` for a sidecar init container."""
-    out: Obj = {"name": name, "image": draw(st.sampled_from(IMAGES))}
-    shape = draw(st.sampled_from(("absent", "set", "empty")))
-    if shape != "absent":
-        out["resources"] = draw(requirements()) if shape == "set" else {}
-    if ports is not None:
-        drawn = draw(container_ports(*ports))
-        if drawn:
-            out["ports"] = drawn
-    if sidecar:
-        out["restartPolicy"] = "Always"
-    return out
-
-
-@st.composite
-def pod_specs(draw: st.DrawFn, restart_policies: tuple[str, ...] = ("Always", "OnFailure", "Never")) -> Obj:
-    """A PodSpec: 1-3 containers and 0-2 init containers (some of them sidecars), names unique across
-    both; ports unique across the pod; sometimes a restartPolicy from `restart_policies`."""
-    ports: tuple[set[tuple[int, str]], set[str]] = (set(), set())
-    spec: Obj = {"containers": [draw(containers(f"c{i}" if i else "app", ports))
-                                for i in range(draw(st.integers(1, 3)))]}
-    inits = draw(st.integers(0, 2))
-    if inits:
-        spec["initContainers"] = [draw(containers(f"init{i}", sidecar=draw(st.booleans()))) for i in range(inits)]
-    if draw(st.booleans()):
-        spec["restartPolicy"] = draw(st.sampled_from(restart_policies))
-    return spec
-
-
-# --- Pod ----------------------------------------------------------------------------------------
-@st.composite
-def pods(draw: st.DrawFn, namespace: str | None = None) -> Obj:
-    """A Pod (in `namespace`, else a drawn one): labels or none, 1-3 containers with or without
-    resources and ports, init containers and sidecars (see `pod_specs`)."""
-    meta = metadata(draw(values.dns_labels()), draw(_namespace(namespace)), draw(values.label_sets(max_size=3)))
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": draw(pod_specs())}
+def services(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+             selector: dict[str, str] | None = None) -> Obj:
+    """A Service of each type (ClusterIP, NodePort, LoadBalancer, headless), its selector `selector`, or
+    drawn, or (sometimes, when not given) none: a service without selector whose endpoints are managed by
+    hand; 1-2 ports with numeric or named target ports."""
+    kind = draw(st.sampled_from(SERVICE_TYPES))
+    spec: Obj = {"ports": draw(_service_ports())}
+    if kind == "Headless":
+        spec["clusterIP"] = "None"
+    elif kind != "ClusterIP" or draw(st.booleans()):
+        spec["type"] = kind
+    chosen = selector if selector is not None else draw(st.one_of(values.label_sets(1, 2), st.none()))
+    if chosen:
+        spec["selector"] = chosen
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": metadata(name or draw(values.dns1035_labels(15)), draw(namespace_or_drawn(namespace))),
+            "spec": spec}
 
 
 # --- LimitRange ---------------------------------------------------------------------------------
 RATIOS = {"1": 1000, "2": 2000, "1500m": 1500, "4": 4000, "10": 10000}  # in thousandths
+LIMIT_TYPES = ("Container", "Pod", "PersistentVolumeClaim")
 
 
 @st.composite
@@ -134,7 +108,7 @@ def _bounds(draw: st.DrawFn, resource: str, fields: tuple[str, ...]) -> dict[str
 def limitrange_items(draw: st.DrawFn, type_: str) -> Obj:
     """One item of `type_` ("Container", "Pod" or "PersistentVolumeClaim"), valid as ValidateLimitRange
     wants: min <= defaultRequest <= default <= max per resource, defaults only on Container items, a
-    maxLimitRequestRatio of at least 1 and at most max/min, storage bounds on a PVC item."""
+    maxLimitRequestRatio of at least 1 and at most max/min, a min or max of storage on a PVC item."""
     item: Obj = {"type": type_}
     if type_ == "PersistentVolumeClaim":
         bounds = draw(_bounds("storage", ("min", "max"))) or {"max": draw(values.amounts("storage"))}
@@ -158,15 +132,188 @@ def limitranges(draw: st.DrawFn, namespace: str | None = None, name: str | None 
     """A LimitRange with 1-3 items of distinct types (validation forbids two of one type): Container
     items with min, max, default, defaultRequest and ratios; Pod items with min, max and ratios; PVC
     items with storage bounds."""
-    types = draw(st.lists(st.sampled_from(("Container", "Pod", "PersistentVolumeClaim")), min_size=1,
-                          max_size=3, unique=True))
+    types = draw(st.lists(st.sampled_from(LIMIT_TYPES), min_size=1, max_size=3, unique=True))
     return {"apiVersion": "v1", "kind": "LimitRange",
-            "metadata": metadata(name or draw(values.dns_labels()), draw(_namespace(namespace))),
+            "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
             "spec": {"limits": [draw(limitrange_items(t)) for t in types]}}
 
 
 @st.composite
 def limitrange_lists(draw: st.DrawFn, namespace: str | None = None) -> list[Obj]:
-    """The LimitRanges of one namespace: 0-2 of them, names distinct, in `namespace` or a drawn one."""
-    ns = draw(_namespace(namespace))
+    """The LimitRanges of one namespace, as admission takes them: 0-2, names distinct, all in `namespace`
+    or in one drawn namespace."""
+    ns = draw(namespace_or_drawn(namespace))
     return [draw(limitranges(ns, f"limits-{i}" if i else "limits")) for i in range(draw(st.integers(0, 2)))]
+
+
+# --- ResourceQuota ------------------------------------------------------------------------------
+COMPUTE = ("pods", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "cpu", "memory")
+OBJECT_COUNTS = ("services", "configmaps", "secrets", "persistentvolumeclaims", "count/deployments.apps")
+STORAGE = ("requests.storage",)
+# Scopes that apply to pod compute resources only, and BestEffort, which applies to `pods` only.
+COMPUTE_SCOPES = ((), ("NotTerminating",), ("Terminating",), ("NotBestEffort",), ("NotBestEffort", "NotTerminating"))
+PRIORITY_CLASSES = ("high", "low")
+
+
+def _quota_text(name: str, amount: int) -> st.SearchStrategy[str]:
+    """An amount of a quota resource: cpu and memory in any spelling, counts as whole numbers."""
+    if name.endswith("cpu"):
+        return values.quantity_text("cpu", amount)
+    if name.endswith(("memory", "storage")):
+        return values.quantity_text("memory", amount)
+    return st.just(str(amount))
+
+
+def _quota_amounts(name: str) -> st.SearchStrategy[int]:
+    if name.endswith(("cpu", "memory", "storage")):
+        unit = "cpu" if name.endswith("cpu") else "memory"
+        return values.amounts(unit).map(lambda a: a * 4)
+    return st.integers(0, 20)
+
+
+@st.composite
+def _scopes(draw: st.DrawFn, names: list[str]) -> Obj:
+    """spec.scopes or spec.scopeSelector suiting `names` (IsResourceQuotaScopeValidForResource), or neither."""
+    if names == ["pods"] and draw(st.integers(0, 3)) == 0:
+        return {"scopes": ["BestEffort"]}
+    if not set(names) <= set(COMPUTE):
+        return {}
+    shape = draw(st.sampled_from(("none", "scopes", "selector")))
+    if shape == "scopes":
+        scopes = draw(st.sampled_from(COMPUTE_SCOPES))
+        return {"scopes": list(scopes)} if scopes else {}
+    if shape == "selector":
+        expression = draw(st.sampled_from((
+            {"scopeName": "PriorityClass", "operator": "In", "values": list(PRIORITY_CLASSES[:1])},
+            {"scopeName": "PriorityClass", "operator": "NotIn", "values": list(PRIORITY_CLASSES)},
+            {"scopeName": "PriorityClass", "operator": "Exists"},
+            {"scopeName": "NotTerminating", "operator": "Exists"},
+        )))
+        return {"scopeSelector": {"matchExpressions": [expression]}}
+    return {}
+
+
+@st.composite
+def resourcequotas(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
+    """A ResourceQuota: 1-4 hard limits (compute, object counts, storage, a count/<resource>); scopes or a
+    scopeSelector that suit them; a status as the quota controller leaves it (status.hard = spec.hard and
+    some usage within hard), or over hard (usage admitted before the quota shrank), or no status yet."""
+    names = draw(st.lists(st.sampled_from(COMPUTE + OBJECT_COUNTS + STORAGE), min_size=1, max_size=4, unique=True))
+    hard_amounts = {n: draw(_quota_amounts(n)) for n in names}
+    hard = {n: draw(_quota_text(n, a)) for n, a in hard_amounts.items()}
+    quota: Obj = {"apiVersion": "v1", "kind": "ResourceQuota",
+                  "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
+                  "spec": {"hard": hard, **draw(_scopes(names))}}
+    usage = draw(st.sampled_from(("none", "within", "over")))
+    if usage != "none":
+        used = {n: draw(st.integers(0, a)) if usage == "within" else a + draw(st.integers(1, 3)) * (a // 4 or 1)
+                for n, a in hard_amounts.items()}
+        quota["status"] = {"hard": dict(hard), "used": {n: draw(_quota_text(n, u)) for n, u in used.items()}}
+    return quota
+
+
+@st.composite
+def resourcequota_lists(draw: st.DrawFn, namespace: str | None = None) -> list[Obj]:
+    """The ResourceQuotas of one namespace, as admission takes them: 0-2, names distinct."""
+    ns = draw(namespace_or_drawn(namespace))
+    return [draw(resourcequotas(ns, f"quota-{i}" if i else "quota")) for i in range(draw(st.integers(0, 2)))]
+
+
+# --- NetworkPolicy ------------------------------------------------------------------------------
+# CIDRs with excepts strictly inside them, IPv4 and IPv6.
+CIDRS = {
+    "10.0.0.0/16": ("10.0.1.0/24", "10.0.2.0/23"),
+    "10.0.0.0/24": ("10.0.0.0/28", "10.0.0.1/32"),
+    "10.0.1.1/32": (),
+    "0.0.0.0/0": ("10.0.0.0/8", "169.254.169.254/32"),
+    "192.168.0.0/16": ("192.168.1.0/24",),
+    "2001:db8::/32": ("2001:db8:1::/48",),
+}
+POLICY_TYPES = (None, ("Ingress",), ("Egress",), ("Ingress", "Egress"))
+
+
+@st.composite
+def ip_blocks(draw: st.DrawFn) -> Obj:
+    """An ipBlock: a CIDR (IPv4 or IPv6), sometimes with excepts strictly inside it."""
+    cidr = draw(st.sampled_from(sorted(CIDRS)))
+    block: Obj = {"cidr": cidr}
+    excepts = draw(st.lists(st.sampled_from(CIDRS[cidr]), unique=True, max_size=2)) if CIDRS[cidr] else []
+    if excepts:
+        block["except"] = excepts
+    return block
+
+
+def _selector(pod_labels: Sequence[dict[str, str]]) -> st.SearchStrategy[Obj]:
+    """A selector of one of the given label sets (so that it selects a known pod), or any selector."""
+    if pod_labels:
+        return st.one_of(st.sampled_from(list(pod_labels)).flatmap(values.selectors), values.selectors())
+    return values.selectors()
+
+
+@st.composite
+def peers(draw: st.DrawFn, pod_labels: Sequence[dict[str, str]] = (),
+          namespace_labels: Sequence[dict[str, str]] = ()) -> Obj:
+    """A peer: a podSelector, a namespaceSelector, both in one peer (pods in the selected namespaces),
+    or an ipBlock. Given the labels of pods and namespaces, selectors often select some of them."""
+    shape = draw(st.sampled_from(("pod", "namespace", "both", "ipBlock")))
+    if shape == "ipBlock":
+        return {"ipBlock": draw(ip_blocks())}
+    out: Obj = {}
+    if shape in ("pod", "both"):
+        out["podSelector"] = draw(_selector(pod_labels))
+    if shape in ("namespace", "both"):
+        out["namespaceSelector"] = draw(_selector(namespace_labels))
+    return out
+
+
+@st.composite
+def policy_ports(draw: st.DrawFn) -> Obj:
+    """A NetworkPolicyPort: a number, a container port's name, a range (port and endPort), or none (every
+    port); a protocol sometimes."""
+    shape = draw(st.sampled_from(("number", "name", "range", "none")))
+    out: Obj = {}
+    if draw(st.booleans()):
+        out["protocol"] = draw(st.sampled_from(PROTOCOLS))
+    if shape == "name":
+        out["port"] = draw(st.sampled_from(PORT_NAMES))
+    elif shape != "none":
+        out["port"] = draw(st.sampled_from(PORT_NUMBERS))
+        if shape == "range":
+            out["endPort"] = min(out["port"] + draw(st.integers(0, 100)), 65535)
+    return out
+
+
+def _absent_empty_or(element: st.SearchStrategy[Obj]) -> st.SearchStrategy[list[Obj] | None]:
+    """Absent, empty (for peers and ports: everything) or 1-2 elements."""
+    return st.one_of(st.none(), st.just([]), st.lists(element, min_size=1, max_size=2))
+
+
+@st.composite
+def _policy_rules(draw: st.DrawFn, peers_key: str, pod_labels: Sequence[dict[str, str]],
+                  namespace_labels: Sequence[dict[str, str]]) -> Obj:
+    out: Obj = {}
+    for key, element in ((peers_key, peers(pod_labels, namespace_labels)), ("ports", policy_ports())):
+        chosen = draw(_absent_empty_or(element))
+        if chosen is not None:
+            out[key] = chosen
+    return out
+
+
+@st.composite
+def networkpolicies(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                    pod_labels: Sequence[dict[str, str]] = (), namespace_labels: Sequence[dict[str, str]] = ()) -> Obj:
+    """A NetworkPolicy: a podSelector (empty: every pod of the namespace); policyTypes absent or any of
+    Ingress, Egress, both; ingress and egress rules absent, empty (deny all) or 1-2 rules, each with
+    peers and ports absent, empty (everything) or listed (see `peers`, `policy_ports`). Given the labels
+    of pods and namespaces, the selectors often select some of them."""
+    spec: Obj = {"podSelector": draw(_selector(pod_labels))}
+    types = draw(st.sampled_from(POLICY_TYPES))
+    if types is not None:
+        spec["policyTypes"] = list(types)
+    for key, peers_key in (("ingress", "from"), ("egress", "to")):
+        rules = draw(_absent_empty_or(_policy_rules(peers_key, pod_labels, namespace_labels)))
+        if rules is not None:
+            spec[key] = rules
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
+            "spec": spec}

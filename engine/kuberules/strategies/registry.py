@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from . import objects
+from . import clusters, objects, rbac, values, workloads
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,57 @@ class Generator:
 
 
 NAMESPACE = (Param("namespace", "string"),)
+SIZE = (Param("size", "int"),)
+
+
+def _sized(build: Callable[..., SearchStrategy[Any]], *knobs: str) -> Callable[..., SearchStrategy[Any]]:
+    """`build` with every count knob set to one `size` (a bound on each count, default 2)."""
+    def sized(size: int = 2) -> SearchStrategy[Any]:
+        return build(**dict.fromkeys(knobs, size))
+
+    return sized
+
+
+def _namespaced(name: str, build: Callable[..., SearchStrategy[Any]], yields: str) -> Generator:
+    return Generator(name, NAMESPACE, build, yields)
+
 
 GENERATORS: dict[str, Generator] = {
     g.name: g
     for g in (
-        Generator("pods", NAMESPACE, objects.pods, "a Pod"),
-        Generator("limitranges", NAMESPACE, objects.limitrange_lists,
-                  "the LimitRanges of one namespace (a list of 0-2)"),
+        Generator("pods", (*NAMESPACE, Param("status", "bool")), workloads.pods,
+                  "a Pod (with container statuses when status is true)"),
+        _namespaced("deployments", workloads.deployments, "a Deployment"),
+        _namespaced("statefulsets", workloads.statefulsets, "a StatefulSet"),
+        _namespaced("daemonsets", workloads.daemonsets, "a DaemonSet"),
+        _namespaced("replicasets", workloads.replicasets, "a ReplicaSet"),
+        _namespaced("replicationcontrollers", workloads.replicationcontrollers, "a ReplicationController"),
+        _namespaced("jobs", workloads.jobs, "a Job"),
+        _namespaced("cronjobs", workloads.cronjobs, "a CronJob"),
+        _namespaced("workloads", workloads.workloads, "a Pod or a workload of any kind"),
+        _namespaced("services", objects.services, "a Service"),
+        Generator("namespaces", (), objects.namespaces, "a Namespace"),
+        _namespaced("serviceaccounts", objects.serviceaccounts, "a ServiceAccount"),
+        _namespaced("limitranges", objects.limitrange_lists, "the LimitRanges of one namespace (a list of 0-2)"),
+        _namespaced("resourcequotas", objects.resourcequota_lists,
+                    "the ResourceQuotas of one namespace (a list of 0-2)"),
+        _namespaced("roles", rbac.roles, "a Role"),
+        Generator("clusterroles", (), rbac.clusterroles, "a ClusterRole"),
+        _namespaced("rolebindings", rbac.rolebindings, "a RoleBinding"),
+        Generator("clusterrolebindings", (), rbac.clusterrolebindings, "a ClusterRoleBinding"),
+        _namespaced("networkpolicies", objects.networkpolicies, "a NetworkPolicy"),
+        Generator("clusters", SIZE, _sized(clusters.clusters, "namespaces", "workloads_per_namespace", "policies",
+                                           "bindings"), "the objects of a consistent cluster (a list)"),
+        Generator("rbac_clusters", SIZE, _sized(clusters.rbac_clusters, "namespaces", "roles", "bindings"),
+                  "the RBAC objects of a consistent cluster (a list)"),
+        Generator("netpol_clusters", SIZE, _sized(clusters.netpol_clusters, "namespaces", "pods", "policies"),
+                  "namespaces, pods and NetworkPolicies of a cluster (a list)"),
+        _namespaced("rbac_requests", rbac.rbac_requests,
+                    "a request with who asks: {user, groups, verb, apiGroup, resource, subresource, name, "
+                    "namespace} or {user, groups, verb, path}"),
+        Generator("label_sets", (), values.label_sets, "a map of labels"),
+        Generator("selectors", (), values.selectors, "a label selector in map form"),
+        Generator("quantities", (Param("resource", "string"),), values.quantities,
+                  'a quantity as a string (resource: "cpu", "memory" or "storage")'),
     )
 }

@@ -89,12 +89,17 @@ def dns_labels(max_size: int = 20) -> st.SearchStrategy[str]:
                                                                   min(max_size, 63)))
 
 
+def dns1035_labels(max_size: int = 20) -> st.SearchStrategy[str]:
+    """A DNS-1035 label (a DNS-1123 label that starts with a letter), as Service names must be."""
+    return st.one_of(st.sampled_from(_COMMON_NAMES), _label_like(_LOWER, _LOWER + _DIGITS + "-", min(max_size, 63)))
+
+
 def dns_subdomains() -> st.SearchStrategy[str]:
     """A DNS-1123 subdomain: one to three DNS-1123 labels joined by dots."""
     return st.lists(dns_labels(12), min_size=1, max_size=3).map(".".join)
 
 
-def namespaces_names() -> st.SearchStrategy[str]:
+def namespace_names() -> st.SearchStrategy[str]:
     """A namespace name (a DNS-1123 label), `default` first."""
     return st.one_of(st.just("default"), st.sampled_from(("prod", "dev", "team-a")), dns_labels(15))
 

@@ -1,0 +1,210 @@
+"""RBAC objects one at a time (Role, ClusterRole, RoleBinding, ClusterRoleBinding) and the requests an
+authorizer is asked (`rbac_requests`).
+
+Rules come from a small vocabulary (verbs with `*`, API groups with `*`, resources with subresources and
+`*/scale`, resource names, non-resource URLs) so that rules and requests meet often. Objects pass
+ValidateRole and friends: resource rules name groups and resources, only ClusterRoles hold URL rules,
+a ClusterRoleBinding's service account names its namespace, User and Group subjects carry the RBAC group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from ..k8s.labels import selector_from_label_selector
+from . import values
+from .meta import Obj, metadata, namespace_or_drawn
+
+API_VERSION = "rbac.authorization.k8s.io/v1"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*", "bind",
+         "escalate", "impersonate")
+API_GROUPS = ("", "apps", "batch", RBAC_GROUP, "*")
+RESOURCES = ("pods", "pods/exec", "pods/log", "deployments", "deployments/scale", "secrets", "configmaps",
+             "jobs", "roles", "rolebindings", "*", "*/scale")
+RESOURCE_NAMES = ("web", "db", "config")
+URLS = ("/healthz", "/healthz/*", "/metrics", "/api/*", "*")
+USERS = ("alice", "bob", "carol")
+GROUPS = ("dev", "ops", "system:authenticated", "system:serviceaccounts", "system:masters")
+SERVICE_ACCOUNTS = ("default", "builder")
+AGGREGATE_KEY = "rbac.example.com/aggregate-to"
+AGGREGATE_VALUES = ("view", "edit")
+
+
+def _some(options: Sequence[str], most: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(options), min_size=1, max_size=most, unique=True)
+
+
+# --- rules --------------------------------------------------------------------------------------
+@st.composite
+def resource_rules(draw: st.DrawFn) -> Obj:
+    """A rule on resources: verbs (`*` among them), API groups (`*` too), resources with subresources and
+    wildcards (`*`, `*/scale`), and a third of the time resourceNames."""
+    rule: Obj = {"verbs": draw(_some(VERBS, 3)), "apiGroups": draw(_some(API_GROUPS, 2)),
+                 "resources": draw(_some(RESOURCES, 3))}
+    if draw(st.integers(0, 2)) == 0:
+        rule["resourceNames"] = draw(_some(RESOURCE_NAMES, 2))
+    return rule
+
+
+@st.composite
+def url_rules(draw: st.DrawFn) -> Obj:
+    """A rule on non-resource URLs, exact or ending in `*` (only ClusterRoles may hold them)."""
+    return {"verbs": draw(_some(("get", "post", "*"), 2)), "nonResourceURLs": draw(_some(URLS, 2))}
+
+
+def rule_lists(urls: bool) -> st.SearchStrategy[list[Obj]]:
+    """0-3 rules; with `urls`, one rule in four on non-resource URLs."""
+    rule = st.one_of(resource_rules(), resource_rules(), resource_rules(), url_rules()) if urls else resource_rules()
+    return st.lists(rule, max_size=3)
+
+
+# --- roles --------------------------------------------------------------------------------------
+def _role_names() -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(("view", "edit", "admin", "reader")), values.dns_subdomains())
+
+
+@st.composite
+def roles(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
+    """A Role: 0-3 resource rules (see `resource_rules`)."""
+    return {"apiVersion": API_VERSION, "kind": "Role",
+            "metadata": metadata(name or draw(_role_names()), draw(namespace_or_drawn(namespace))),
+            "rules": draw(rule_lists(urls=False))}
+
+
+def aggregation_selectors() -> st.SearchStrategy[Obj]:
+    """A clusterRoleSelector: the aggregation label by matchLabels, by In or Exists, or a drawn selector."""
+    return st.one_of(
+        st.sampled_from(AGGREGATE_VALUES).map(lambda v: {"matchLabels": {AGGREGATE_KEY: v}}),
+        _some(AGGREGATE_VALUES, 2).map(lambda vs: {"matchExpressions": [
+            {"key": AGGREGATE_KEY, "operator": "In", "values": vs}]}),
+        st.just({"matchExpressions": [{"key": AGGREGATE_KEY, "operator": "Exists"}]}),
+        values.selectors(),
+    )
+
+
+@st.composite
+def clusterroles(draw: st.DrawFn, name: str | None = None, aggregated: bool | None = None) -> Obj:
+    """A ClusterRole: 0-3 rules on resources or non-resource URLs, sometimes the aggregation label that
+    other roles select; or (when `aggregated`, sometimes when None) an aggregated role, with 1-2
+    clusterRoleSelectors and no rules of its own yet (the controller writes them)."""
+    labels = {AGGREGATE_KEY: draw(st.sampled_from(AGGREGATE_VALUES))} if draw(st.booleans()) else None
+    role: Obj = {"apiVersion": API_VERSION, "kind": "ClusterRole",
+                 "metadata": metadata(name or draw(_role_names()), labels=labels)}
+    if aggregated or (aggregated is None and draw(st.integers(0, 3)) == 0):
+        role["aggregationRule"] = {"clusterRoleSelectors": draw(st.lists(aggregation_selectors(), min_size=1,
+                                                                         max_size=2))}
+    else:
+        role["rules"] = draw(rule_lists(urls=True))
+    return role
+
+
+# --- bindings -----------------------------------------------------------------------------------
+@st.composite
+def subjects(draw: st.DrawFn, namespaces: Sequence[str] = ("default",), cluster_wide: bool = False,
+             accounts: Sequence[tuple[str, str]] = ()) -> Obj:
+    """A User, a Group, or a ServiceAccount (given `accounts` as (namespace, name), one of them). A
+    ClusterRoleBinding's service account names its namespace; a RoleBinding's may leave it out (then it
+    is the binding's own)."""
+    kind = draw(st.sampled_from(("User", "Group", "ServiceAccount")))
+    if kind != "ServiceAccount":
+        names = USERS if kind == "User" else GROUPS
+        return {"kind": kind, "apiGroup": RBAC_GROUP, "name": draw(st.sampled_from(names))}
+    if accounts:
+        namespace, name = draw(st.sampled_from(list(accounts)))
+    else:
+        namespace, name = draw(st.sampled_from(list(namespaces))), draw(st.sampled_from(SERVICE_ACCOUNTS))
+    subject: Obj = {"kind": "ServiceAccount", "name": name}
+    if cluster_wide or draw(st.booleans()):
+        subject["namespace"] = namespace
+    return subject
+
+
+@st.composite
+def rolebindings(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                 role_refs: Sequence[tuple[str, str]] = (), accounts: Sequence[tuple[str, str]] = ()) -> Obj:
+    """A RoleBinding to a Role or a ClusterRole (given `role_refs` as (kind, name), one of them), with 1-3
+    subjects of each kind (see `subjects`)."""
+    ns = draw(namespace_or_drawn(namespace))
+    kind, role = draw(st.sampled_from(list(role_refs))) if role_refs else (
+        draw(st.sampled_from(("Role", "ClusterRole"))), draw(_role_names()))
+    own = [a for a in accounts if a[0] == ns] or accounts
+    return {"apiVersion": API_VERSION, "kind": "RoleBinding",
+            "metadata": metadata(name or draw(values.dns_subdomains()), ns),
+            "subjects": draw(st.lists(subjects((ns,), accounts=own), min_size=1, max_size=3)),
+            "roleRef": {"apiGroup": RBAC_GROUP, "kind": kind, "name": role}}
+
+
+@st.composite
+def clusterrolebindings(draw: st.DrawFn, name: str | None = None, roles: Sequence[str] = (),
+                        namespaces: Sequence[str] = ("default",), accounts: Sequence[tuple[str, str]] = ()) -> Obj:
+    """A ClusterRoleBinding to a ClusterRole (one of `roles` when given), with 1-3 subjects; service
+    account subjects name their namespace, as validation requires."""
+    role = draw(st.sampled_from(list(roles))) if roles else draw(_role_names())
+    return {"apiVersion": API_VERSION, "kind": "ClusterRoleBinding",
+            "metadata": metadata(name or draw(values.dns_subdomains())),
+            "subjects": draw(st.lists(subjects(namespaces, True, accounts), min_size=1, max_size=3)),
+            "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role}}
+
+
+# --- requests -----------------------------------------------------------------------------------
+REQUEST_VERBS = ("get", "list", "watch", "create", "update", "delete", "bind", "escalate", "impersonate")
+REQUEST_RESOURCES = {"": ("pods", "secrets", "configmaps"), "apps": ("deployments", "replicasets"),
+                     "batch": ("jobs",), RBAC_GROUP: ("roles", "clusterroles")}
+SUBRESOURCES = ("", "exec", "log", "scale", "status")
+PATHS = ("/healthz", "/healthz/ready", "/metrics", "/api", "/api/v1", "/apis")
+
+
+@st.composite
+def _users(draw: st.DrawFn, namespaces: Sequence[str]) -> Obj:
+    """Who asks: a user, a service account (system:serviceaccount:<ns>:<name>) or system:anonymous,
+    with 0-2 groups besides those the authenticators add."""
+    accounts = [f"system:serviceaccount:{ns}:{sa}" for ns in namespaces for sa in SERVICE_ACCOUNTS]
+    return {"user": draw(st.sampled_from((*USERS, *accounts, "system:anonymous"))),
+            "groups": draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))}
+
+
+@st.composite
+def rbac_requests(draw: st.DrawFn, namespace: str | None = None) -> Obj:
+    """A request to authorize, with who asks: {"user", "groups", "verb", "apiGroup", "resource",
+    "subresource", "name", "namespace"} for a resource (namespaced in `namespace` or a drawn one, or
+    cluster-wide: namespace ""), or {"user", "groups", "verb", "path"} for a non-resource URL. Pass
+    `kubernetes.rbac.user(r.user, r.groups)` and the map itself to `kubernetes.rbac.authorize`."""
+    ns = draw(namespace_or_drawn(namespace))
+    out = draw(_users([ns]))
+    if draw(st.integers(0, 3)) == 0:
+        return {**out, "verb": draw(st.sampled_from(("get", "post"))), "path": draw(st.sampled_from(PATHS))}
+    group = draw(st.sampled_from(list(REQUEST_RESOURCES)))
+    return {**out, "verb": draw(st.sampled_from(REQUEST_VERBS)), "apiGroup": group,
+            "resource": draw(st.sampled_from(REQUEST_RESOURCES[group])),
+            "subresource": draw(st.sampled_from(SUBRESOURCES)),
+            "name": draw(st.sampled_from(("", *RESOURCE_NAMES, "other"))),
+            "namespace": draw(st.sampled_from((ns, "")))}
+
+
+# --- aggregation --------------------------------------------------------------------------------
+def settle(objects: list[Obj]) -> list[Obj]:
+    """The objects as a running cluster shows them once the ClusterRole aggregation controller is done:
+    each aggregated ClusterRole's rules are those of the ClusterRoles its selectors select (itself aside),
+    without repeats, repeated until nothing changes (aggregated roles may select aggregated roles).
+    Changes the aggregated roles in place and returns `objects`."""
+    cluster_roles = sorted((o for o in objects if o["kind"] == "ClusterRole"), key=lambda o: o["metadata"]["name"])
+    aggregated = [o for o in cluster_roles if "aggregationRule" in o]
+    selectors = {id(o): [selector_from_label_selector(s) for s in o["aggregationRule"]["clusterRoleSelectors"]]
+                 for o in aggregated}
+    for o in aggregated:
+        o["rules"] = []
+    changed = True
+    while changed:
+        changed = False
+        for target in aggregated:
+            new: list[Obj] = []
+            for selector in selectors[id(target)]:
+                for source in cluster_roles:
+                    if source is not target and selector.matches(source["metadata"].get("labels", {})):
+                        new.extend(r for r in source.get("rules", []) if r not in new)
+            if new != target["rules"]:
+                target["rules"], changed = new, True
+    return objects

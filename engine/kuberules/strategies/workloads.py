@@ -1,0 +1,314 @@
+"""Pods and the seven workload kinds that hold a pod template.
+
+A container has an image, sometimes resources (requests and limits of cpu and memory, the limit never
+below the request), sometimes ports (unique across the pod by name and by number and protocol); a pod
+has 1-3 containers and 0-2 init containers, some of them sidecars. A workload's selector selects its own
+template's labels, and its template's restartPolicy is one its kind allows.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from . import values
+from .meta import Obj, metadata, namespace_or_drawn
+
+RESOURCES = ("cpu", "memory")
+IMAGES = ("nginx", "registry.example/app:1", "busybox:1.36")
+PORT_NAMES = ("http", "metrics", "grpc", "dns")
+PORT_NUMBERS = (80, 8080, 443, 53, 9090, 5432, 8443)
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob")
+
+
+# --- containers ---------------------------------------------------------------------------------
+@st.composite
+def requirements(draw: st.DrawFn) -> Obj:
+    """A container's `resources`: for cpu and memory each, nothing, a request, a limit, or both (the
+    limit at least the request), each amount in any valid spelling; {} when neither resource is set."""
+    out: Obj = {}
+    for resource in RESOURCES:
+        shape = draw(st.sampled_from(("none", "both", "request", "limit")))
+        if shape == "none":
+            continue
+        low, high = sorted(draw(st.lists(values.amounts(resource), min_size=2, max_size=2)))
+        if shape in ("request", "both"):
+            out.setdefault("requests", {})[resource] = draw(values.quantity_text(resource, low))
+        if shape in ("limit", "both"):
+            out.setdefault("limits", {})[resource] = draw(values.quantity_text(resource, high))
+    return out
+
+
+class _PodPorts:
+    """The port numbers (with protocol) and names a pod's containers have taken so far."""
+
+    def __init__(self) -> None:
+        self.numbers: set[tuple[int, str]] = set()
+        self.names: set[str] = set()
+
+
+@st.composite
+def _container_ports(draw: st.DrawFn, taken: _PodPorts) -> list[Obj]:
+    """0-2 ports, named or not, with or without a protocol; a number or name the pod has is left out."""
+    ports = []
+    for _ in range(draw(st.integers(0, 2))):
+        number = draw(st.one_of(st.sampled_from(PORT_NUMBERS), st.integers(1, 65535)))
+        protocol = draw(st.sampled_from((None, "UDP", "SCTP", "TCP")))
+        if (number, protocol or "TCP") in taken.numbers:
+            continue
+        taken.numbers.add((number, protocol or "TCP"))
+        port: Obj = {"containerPort": number}
+        if protocol is not None:
+            port["protocol"] = protocol
+        name = draw(st.sampled_from((None, *PORT_NAMES)))
+        if name is not None and name not in taken.names:
+            taken.names.add(name)
+            port["name"] = name
+        ports.append(port)
+    return ports
+
+
+@st.composite
+def containers(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidecar: bool = False) -> Obj:
+    """A container: image; resources absent, set or explicitly empty; ports when `ports` (the pod's taken
+    ports) is given; `restartPolicy: Always` when it is a sidecar (an init container that keeps running)."""
+    out: Obj = {"name": name, "image": draw(st.sampled_from(IMAGES))}
+    shape = draw(st.sampled_from(("absent", "set", "empty")))
+    if shape != "absent":
+        out["resources"] = draw(requirements()) if shape == "set" else {}
+    if ports is not None:
+        drawn = draw(_container_ports(ports))
+        if drawn:
+            out["ports"] = drawn
+    if sidecar:
+        out["restartPolicy"] = "Always"
+    return out
+
+
+@st.composite
+def pod_specs(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = (None, "Always", "OnFailure", "Never"),
+              service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A PodSpec: 1-3 containers (the first named `app`) and 0-2 init containers, some of them sidecars,
+    names unique across both; a restartPolicy drawn from `restart_policies` (None: absent); sometimes a
+    serviceAccountName from `service_accounts`."""
+    taken = _PodPorts()
+    spec: Obj = {"containers": [draw(containers(f"c{i}" if i else "app", taken))
+                                for i in range(draw(st.integers(1, 3)))]}
+    inits = draw(st.integers(0, 2))
+    if inits:
+        spec["initContainers"] = [draw(containers(f"init{i}", sidecar=draw(st.booleans()))) for i in range(inits)]
+    policy = draw(st.sampled_from(restart_policies))
+    if policy is not None:
+        spec["restartPolicy"] = policy
+    if service_accounts and draw(st.booleans()):
+        spec["serviceAccountName"] = draw(st.sampled_from(service_accounts))
+    return spec
+
+
+# --- pod status ---------------------------------------------------------------------------------
+@st.composite
+def _container_status(draw: st.DrawFn, container: Obj) -> Obj:
+    """A status as the kubelet reports it: waiting, running (ready or not) or terminated with an exit code,
+    a restart count, and sometimes the last termination."""
+    state = draw(st.sampled_from(("running", "waiting", "terminated")))
+    status: Obj = {"name": container["name"], "image": container["image"], "imageID": "",
+                   "ready": state == "running" and draw(st.booleans()), "restartCount": draw(st.integers(0, 3))}
+    if state == "running":
+        status["state"] = {"running": {"startedAt": "2024-01-01T00:00:00Z"}}
+    elif state == "waiting":
+        status["state"] = {"waiting": {"reason": draw(st.sampled_from(("ContainerCreating", "CrashLoopBackOff")))}}
+    else:
+        code = draw(st.sampled_from((0, 1, 137)))
+        status["state"] = {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}
+    if status["restartCount"] and draw(st.booleans()):
+        status["lastState"] = {"terminated": {"exitCode": draw(st.sampled_from((1, 137))), "reason": "Error"}}
+    return status
+
+
+@st.composite
+def pod_statuses(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
+    """A status for a pod of this spec: a status for each container, or for some (the others not known
+    yet), and for its init containers; `podIP` when `ip` is given. No phase: the kubelet derives it."""
+    status: Obj = {}
+    for field, source in (("containerStatuses", "containers"), ("initContainerStatuses", "initContainers")):
+        listed = [c for c in spec.get(source, []) if draw(st.integers(0, 3))]
+        if listed:
+            status[field] = [draw(_container_status(c)) for c in listed]
+    if ip is not None:
+        status["podIP"] = ip
+    return status
+
+
+# --- Pod ----------------------------------------------------------------------------------------
+@st.composite
+def pods(draw: st.DrawFn, namespace: str | None = None, status: bool | None = None, name: str | None = None,
+         labels: dict[str, str] | None = None, ip: str | None = None, service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A Pod in `namespace` (else a drawn one): labels or none; 1-3 containers with or without resources
+    and ports; init containers and sidecars; any restartPolicy; a status with container states when
+    `status` is True, none when False, sometimes when None. In a cluster: its `name`, `labels`, a `podIP`
+    `ip` and a serviceAccountName among `service_accounts`."""
+    spec = draw(pod_specs(service_accounts=service_accounts))
+    pod: Obj = {"apiVersion": "v1", "kind": "Pod",
+                "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace)),
+                                     draw(values.label_sets(max_size=3)) if labels is None else labels),
+                "spec": spec}
+    if status or (status is None and draw(st.integers(0, 2)) == 0) or ip is not None:
+        pod["status"] = draw(pod_statuses(spec, ip))
+    return pod
+
+
+# --- workloads ----------------------------------------------------------------------------------
+@st.composite
+def _template(draw: st.DrawFn, name: str, policies: tuple[str | None, ...],
+              service_accounts: tuple[str, ...] = ()) -> tuple[Obj, Obj]:
+    """(selector, template): the template labelled `app: <name>` and maybe more; the selector selects
+    those labels (matchLabels and expressions that hold on them), never empty, as apps/v1 requires."""
+    labels = {**draw(values.label_sets(max_size=2)), "app": name}
+    selector = draw(values.selectors(labels)) or {"matchLabels": {"app": name}}
+    template = {"metadata": {"labels": labels}, "spec": draw(pod_specs(policies, service_accounts))}
+    return selector, template
+
+
+def _with_replicas(draw: st.DrawFn, spec: Obj) -> Obj:
+    if draw(st.booleans()):
+        spec["replicas"] = draw(st.integers(0, 5))
+    return spec
+
+
+ALWAYS = (None, "Always")
+STRATEGIES = (None, {"type": "Recreate"}, {"type": "RollingUpdate"},
+              {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+              {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": "25%"}},
+              {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}})
+
+
+def _workload(kind: str, api: str, name: str, namespace: str, spec: Obj) -> Obj:
+    return {"apiVersion": api, "kind": kind, "metadata": metadata(name, namespace), "spec": spec}
+
+
+@st.composite
+def deployments(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A Deployment: replicas absent or 0-5; the default strategy, Recreate, or RollingUpdate with
+    maxSurge and maxUnavailable as numbers or percentages (never both zero)."""
+    name = name or draw(values.dns_labels())
+    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    spec = _with_replicas(draw, {"selector": selector, "template": template})
+    strategy = draw(st.sampled_from(STRATEGIES))
+    if strategy is not None:
+        spec["strategy"] = strategy
+    return _workload("Deployment", "apps/v1", name, draw(namespace_or_drawn(namespace)), spec)
+
+
+@st.composite
+def replicasets(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A ReplicaSet: replicas absent or 0-5."""
+    name = name or draw(values.dns_labels())
+    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    return _workload("ReplicaSet", "apps/v1", name, draw(namespace_or_drawn(namespace)),
+                     _with_replicas(draw, {"selector": selector, "template": template}))
+
+
+@st.composite
+def statefulsets(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                 service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A StatefulSet: replicas absent or 0-5, a serviceName sometimes, Parallel pod management
+    sometimes, and sometimes a volumeClaimTemplate asking for storage."""
+    name = name or draw(values.dns_labels())
+    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    spec = _with_replicas(draw, {"selector": selector, "template": template})
+    if draw(st.booleans()):
+        spec["serviceName"] = name
+    if draw(st.booleans()):
+        spec["podManagementPolicy"] = "Parallel"
+    if draw(st.booleans()):
+        storage = {"requests": {"storage": draw(values.quantities("storage"))}}
+        spec["volumeClaimTemplates"] = [{"metadata": {"name": "data"},
+                                         "spec": {"accessModes": ["ReadWriteOnce"], "resources": storage}}]
+    return _workload("StatefulSet", "apps/v1", name, draw(namespace_or_drawn(namespace)), spec)
+
+
+@st.composite
+def daemonsets(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+               service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A DaemonSet: sometimes an OnDelete update strategy, sometimes a nodeSelector."""
+    name = name or draw(values.dns_labels())
+    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    spec: Obj = {"selector": selector, "template": template}
+    if draw(st.booleans()):
+        spec["updateStrategy"] = {"type": "OnDelete"}
+    if draw(st.booleans()):
+        template["spec"]["nodeSelector"] = {"kubernetes.io/os": "linux"}
+    return _workload("DaemonSet", "apps/v1", name, draw(namespace_or_drawn(namespace)), spec)
+
+
+@st.composite
+def replicationcontrollers(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                           service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A ReplicationController: replicas absent or 0-5, its selector a map (some of the template's labels)
+    or absent (then it is the template's labels)."""
+    name = name or draw(values.dns_labels())
+    _, template = draw(_template(name, ALWAYS, service_accounts))
+    spec = _with_replicas(draw, {"template": template})
+    if draw(st.booleans()):
+        labels = template["metadata"]["labels"]
+        spec["selector"] = {"app": name, **{k: v for k, v in labels.items() if draw(st.booleans())}}
+    return _workload("ReplicationController", "v1", name, draw(namespace_or_drawn(namespace)), spec)
+
+
+@st.composite
+def _job_specs(draw: st.DrawFn, name: str, service_accounts: tuple[str, ...]) -> Obj:
+    """A JobSpec: a template whose restartPolicy is OnFailure or Never (the only ones a Job allows), and
+    sometimes parallelism, completions and backoffLimit."""
+    _, template = draw(_template(name, ("OnFailure", "Never"), service_accounts))
+    spec: Obj = {"template": template}
+    for field, most in (("parallelism", 4), ("completions", 6), ("backoffLimit", 6)):
+        if draw(st.integers(0, 2)) == 0:
+            spec[field] = draw(st.integers(0, most))
+    return spec
+
+
+@st.composite
+def jobs(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+         service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A Job (the selector left to the controller, as without manualSelector)."""
+    name = name or draw(values.dns_labels())
+    return _workload("Job", "batch/v1", name, draw(namespace_or_drawn(namespace)),
+                     draw(_job_specs(name, service_accounts)))
+
+
+SCHEDULES = ("*/5 * * * *", "@hourly", "0 0 * * *", "30 2 * * 1-5")
+
+
+@st.composite
+def cronjobs(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+             service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A CronJob: a schedule (cron fields or a macro), a job template, sometimes a concurrencyPolicy
+    and suspend."""
+    name = name or draw(values.dns_labels(max_size=12))
+    spec: Obj = {"schedule": draw(st.sampled_from(SCHEDULES)),
+                 "jobTemplate": {"spec": draw(_job_specs(name, service_accounts))}}
+    if draw(st.booleans()):
+        spec["concurrencyPolicy"] = draw(st.sampled_from(("Forbid", "Replace", "Allow")))
+    if draw(st.booleans()):
+        spec["suspend"] = draw(st.booleans())
+    return _workload("CronJob", "batch/v1", name, draw(namespace_or_drawn(namespace)), spec)
+
+
+BY_KIND = {"Deployment": deployments, "StatefulSet": statefulsets, "DaemonSet": daemonsets,
+           "ReplicaSet": replicasets, "ReplicationController": replicationcontrollers, "Job": jobs,
+           "CronJob": cronjobs}
+
+
+def workloads(namespace: str | None = None) -> st.SearchStrategy[Obj]:
+    """A Pod or a workload of any of the seven kinds, Pods first."""
+    return st.one_of(pods(namespace), *(BY_KIND[k](namespace) for k in WORKLOAD_KINDS))
+
+
+def template_labels(obj: Obj) -> dict[str, str]:
+    """The labels of the pods a Pod or workload makes: its own for a Pod, else its template's."""
+    if obj["kind"] == "Pod":
+        return obj["metadata"].get("labels", {})
+    spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
+    return spec["template"]["metadata"]["labels"]

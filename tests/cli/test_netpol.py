@@ -34,11 +34,15 @@ def test_reach_without_a_port_gives_the_allowed_set():
 
 def test_matrix_lists_every_open_pair():
     code, out, _ = cli("netpol", "matrix", CLEAN)
-    assert (code, out.splitlines()) == (0, [
+    assert (code, out.splitlines()) == (0, [  # egress is not isolated: the pods reach any address
         "shop/api => shop/db : TCP 5432",
         "shop/api => shop/web : TCP 8080",
+        "shop/api => 0.0.0.0-255.255.255.255 : All Connections",
         "shop/db => shop/web : TCP 8080",
+        "shop/db => 0.0.0.0-255.255.255.255 : All Connections",
         "shop/web => shop/api : TCP 9000",
+        "shop/web => 0.0.0.0-255.255.255.255 : All Connections",
+        "0.0.0.0-255.255.255.255 => shop/web : TCP 8080",
     ])
     code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "json")
     assert {"src": "shop/db", "dst": "shop/api", "conns": "No Connections"} in json.loads(out)
@@ -75,7 +79,7 @@ def test_matrix_as_dot_svg_and_html():
     code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "dot")
     assert code == 0 and '  "shop/web" -> "shop/api" [label="TCP 9000"];' in out.splitlines()
     code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "svg")
-    assert code == 0 and out.startswith("<svg ") and out.count("<line ") == 4
+    assert code == 0 and out.startswith("<svg ") and out.count("<line ") == 8
     assert "<title>shop/web =&gt; shop/api : TCP 9000</title>" in out
     code, out, _ = cli("netpol", "matrix", CLEAN, "-o", "html")
     assert code == 0 and out.startswith("<!doctype html>") and '<td class="open">TCP 5432</td>' in out
@@ -92,3 +96,54 @@ def test_an_invalid_policy_is_a_located_input_error(tmp_path):
     assert err.startswith(f"error: {tmp_path / 'np.yaml'}:1: NetworkPolicy bad: spec.ingress[0].ports[0].protocol: "
                           'Unsupported value: "ICMP"')
     assert "endPort" in err
+
+
+EGRESS_TO_BLOCK = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: a, image: a}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: x}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]
+      ports: [{port: 443}]
+"""
+
+
+def test_matrix_cuts_the_address_space_where_blocks_start_and_end(tmp_path):
+    """Addresses are ranges with one answer each (netpol-analyzer's notation); a range's neighbours with
+    the same connections both ways are merged with it."""
+    (tmp_path / "app.yaml").write_text(EGRESS_TO_BLOCK)
+    code, out, _ = cli("netpol", "matrix", str(tmp_path))
+    assert (code, out.splitlines()) == (0, [
+        "x/a => 10.0.0.0-10.0.255.255 : TCP 443",
+        "x/a => 10.2.0.0-10.255.255.255 : TCP 443",
+        "0.0.0.0-9.255.255.255 => x/a : All Connections",
+        "10.0.0.0-10.0.255.255 => x/a : All Connections",
+        "10.1.0.0-10.1.255.255 => x/a : All Connections",
+        "10.2.0.0-10.255.255.255 => x/a : All Connections",
+        "11.0.0.0-255.255.255.255 => x/a : All Connections",
+    ])
+    code, out, _ = cli("netpol", "reach", "x/a", "10.1.2.3", "--port", "443", "--cluster", str(tmp_path))
+    assert (code, out) == (1, "no\n")
+
+
+def test_diff_compares_the_same_address_ranges_on_both_sides(tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "app.yaml").write_text(EGRESS_TO_BLOCK.split("---")[0])
+    (tmp_path / "new" / "app.yaml").write_text(EGRESS_TO_BLOCK)
+    code, out, _ = cli("netpol", "diff", str(tmp_path / "old"), str(tmp_path / "new"))
+    assert (code, out.splitlines()) == (0, [
+        "removed: x/a => 0.0.0.0-9.255.255.255 : All Connections -> No Connections",
+        "changed: x/a => 10.0.0.0-10.0.255.255 : All Connections -> TCP 443",
+        "removed: x/a => 10.1.0.0-10.1.255.255 : All Connections -> No Connections",
+        "changed: x/a => 10.2.0.0-10.255.255.255 : All Connections -> TCP 443",
+        "removed: x/a => 11.0.0.0-255.255.255.255 : All Connections -> No Connections",
+    ])

@@ -297,7 +297,7 @@ def snapshots(draw: st.DrawFn, min_policies: int = 0, max_policies: int = 5) -> 
 # --- ports to ask about --------------------------------------------------------------------
 def partition(snapshot: Snapshot, dst: Obj, protocol: str) -> list[tuple[int, int]]:
     """The port ranges of a protocol on which every (src, dst) answer is constant, from upstream's
-    semantics and independent of the rules' port_boundaries: a numeric rule port p (with endPort e)
+    semantics and independent of the rules: a numeric rule port p (with endPort e)
     can only change the answer at p and at e + 1, a named port only at the destination's port of that
     name. So the answer is constant between consecutive such points."""
     points = {1, 65536}

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import ipaddress
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -345,14 +347,25 @@ def test_matrix_agrees_with_reach_on_every_pair(policy: Policy, tmp_path_factory
         assert [c.get("ports") for c in read["containers"]] == [c["ports"] for c in ep["containers"]]
     matrix = {(row["src"], row["dst"]): row["conns"] for row in json.loads(stdout.getvalue())}
     view = ClusterView(snapshot.objects())
-    assert sorted(matrix) == sorted((a, b) for a in endpoints for b in endpoints if a != b)
+    ranges = sorted({name for pair in matrix for name in pair if name not in endpoints},
+                    key=lambda r: ipaddress.ip_address(r.partition("-")[0]))
+    assert sorted(matrix) == sorted([(a, b) for a in endpoints for b in endpoints if a != b]
+                                    + [pair for r in ranges for e in endpoints for pair in ((r, e), (e, r))])
+    ipv4 = [r for r in ranges if ":" not in r]  # they cover the whole space, in order, without gaps
+    assert ipv4[0].startswith("0.0.0.0-") and ipv4[-1].endswith("-255.255.255.255")
+    for before, after in itertools.pairwise(ipv4):
+        assert int(ipaddress.ip_address(before.partition("-")[2])) + 1 == int(ipaddress.ip_address(
+            after.partition("-")[0]))
     for (a, b), conns in matrix.items():
-        want = expected_ports(policy, view, snapshot, endpoints[a], endpoints[b])
-        where = f"{a} -> {b}\n{show(snapshot)}"
-        assert net.allowed_ports(endpoints[a], endpoints[b]) == want, where
-        assert conns == netpol._connections(want), where
-        if not snapshot.policies:
-            assert conns == "All Connections", where
+        ends = [(endpoints.get(a, {"ip": ip}), endpoints.get(b, {"ip": ip}))
+                for ip in {*(a.split("-") if a in ranges else b.split("-") if b in ranges else [""])}]
+        for src, dst in ends:  # a range: its first and last addresses both have its connections
+            want = expected_ports(policy, view, snapshot, src, dst)
+            where = f"{a} -> {b} ({who(src)} -> {who(dst)})\n{show(snapshot)}"
+            assert net.allowed_ports(src, dst) == want, where
+            assert conns == netpol._connections(want), where
+            if not snapshot.policies:
+                assert conns == "All Connections", where
 
 
 # --- 6. endPort -----------------------------------------------------------------------------------------

@@ -4,12 +4,15 @@ the answers come from the rule file."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kuberules import ClusterView, Engine
+from kuberules import ClusterView, Engine, EvalError
 from kuberules.resources import policies_dir
 
 
@@ -74,3 +77,32 @@ def test_editing_the_rule_file_changes_the_answer(tmp_path: Path, policy):
     only_80 = netpol("p", {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 80}]}]})
     assert reach(policy, [only_80], pod("a"), pod("b"), 80)
     assert not reach(edited, [only_80], pod("a"), pod("b"), 80)
+
+
+# --- the port-set primitives `matrix` combines answers with ------------------------------------
+port_ranges = st.lists(st.tuples(st.sampled_from(["TCP", "UDP"]), st.integers(1, 40), st.integers(1, 40)).map(list),
+                       max_size=5)
+
+
+def _ports(ranges: list[list]) -> set[tuple[str, int]]:
+    return {(proto, n) for proto, first, last in ranges for n in range(first, last + 1)}
+
+
+@given(port_ranges, port_ranges)
+def test_port_sets_mean_the_ports_they_enumerate(a, b):
+    """portsUnion/portsIntersect against Python sets of (protocol, port); the result is in normal form
+    (sorted, no two ranges of a protocol overlapping or touching)."""
+    engine = Engine()
+    union = engine.compile_expression("portsUnion(object[0] + object[1])")([a, b])
+    both = engine.compile_expression("portsIntersect(object[0], object[1])")([a, b])
+    assert _ports(union) == _ports(a) | _ports(b)
+    assert _ports(both) == _ports(a) & _ports(b)
+    for result in (union, both):
+        assert result == sorted(result)
+        for (p1, _, last), (p2, first, _) in itertools.pairwise(result):
+            assert p1 != p2 or first > last + 1
+
+
+def test_port_sets_refuse_what_is_not_a_range():
+    with pytest.raises(EvalError, match="not \\[protocol, first, last\\]"):
+        Engine().compile_expression('portsUnion([["TCP", 1]])')()

@@ -52,7 +52,7 @@ def method(name: str, receiver: str, params: tuple[str, ...], result: str, optio
 
 
 def _load() -> None:
-    from . import cluster, conversions, kubernetes, lists, network, strings  # noqa: F401
+    from . import cluster, conversions, kubernetes, lists, network, ports, strings  # noqa: F401
 
 
 _load()

@@ -14,7 +14,7 @@ import html
 import ipaddress
 import json
 import math
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from ..engine import Engine
 from ..k8s.cluster import ClusterView
@@ -22,6 +22,8 @@ from ..k8s.load import InputError, read_located
 from ..resources import policies_dir
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+NO_CONNECTIONS = "No Connections"
+T = TypeVar("T")
 
 
 def add_parser(sub) -> None:
@@ -102,30 +104,58 @@ class _Network:
 
     def allowed_ports(self, src: dict, dst: dict) -> dict[str, list[tuple[int, int]]]:
         """Per protocol, the allowed port ranges (1-65535 when all are)."""
-        probe = self.query("reach", src, dst, 1, "TCP")
-        if not probe["egress"]["isolated"] and not probe["ingress"]["isolated"]:
-            return {p: [(1, 65535)] for p in PROTOCOLS}  # isolation is per pod and direction, not per port
-        out: dict[str, list[tuple[int, int]]] = {}
-        for protocol in PROTOCOLS:
-            points = self.query("port_boundaries", src, dst, protocol)
-            runs = []
-            for i, start in enumerate(points):
-                end = points[i + 1] - 1 if i + 1 < len(points) else 65535
-                if self.query("reach", src, dst, start, protocol)["allowed"]:
-                    if runs and runs[-1][1] == start - 1:
-                        runs[-1] = (runs[-1][0], end)
-                    else:
-                        runs.append((start, end))
-            if runs:
-                out[protocol] = runs
-        return out
+        rows = self.query("matrix", [src, dst])
+        return _by_protocol(rows[0][2]) if rows else {p: [(1, 65535)] for p in PROTOCOLS}
+
+    def blocks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Every ipBlock cidr and except of the policies (validated when the network was read)."""
+        return [ipaddress.ip_network(text, strict=False) for text in _block_texts(self.view)]
+
+
+def address_ranges(blocks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> list[tuple[str, dict]]:
+    """The addresses outside the pods, cut where a block starts or ends, so that every address of a range
+    gets the same answers; each range is asked about by its first address. IPv4 always (the whole space
+    when no policy names a block), IPv6 when a block is IPv6."""
+    out = []
+    for version, top in ((4, 2**32), (6, 2**128)):
+        cuts = {int(b.network_address) for b in blocks if b.version == version} | {
+            int(b.broadcast_address) + 1 for b in blocks if b.version == version}
+        if version == 6 and not cuts:
+            continue
+        points = sorted(cuts - {top} | {0})
+        address = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+        for first, following in zip(points, [*points[1:], top], strict=True):
+            out.append((f"{address(first)}-{address(following - 1)}", {"ip": str(address(first))}))
+    return out
+
+
+def _block_texts(view: ClusterView):
+    """The cidr and except strings of every ipBlock (validated when the network was read)."""
+    for policy in view.objects("NetworkPolicy"):
+        spec = policy.get("spec") or {}
+        for rule in [*(spec.get("ingress") or []), *(spec.get("egress") or [])]:
+            for peer in [*(rule.get("from") or []), *(rule.get("to") or [])]:
+                block = peer.get("ipBlock") or {}
+                if block.get("cidr"):
+                    yield block["cidr"]
+                    yield from block.get("except") or []
+
+
+def _by_protocol(ports: list[list]) -> dict[str, list[tuple[int, int]]]:
+    """A port set of the rules ([protocol, first, last], normal form) as runs per protocol."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for protocol in PROTOCOLS:
+        runs = [(first, last) for proto, first, last in ports if proto == protocol]
+        if runs:
+            out[protocol] = runs
+    return out
 
 
 def _connections(ports: dict[str, list[tuple[int, int]]]) -> str:
     if all(ports.get(p) == [(1, 65535)] for p in PROTOCOLS):
         return "All Connections"
     if not ports:
-        return "No Connections"
+        return NO_CONNECTIONS
     return ",".join(f"{proto} " + ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
                     for proto, runs in ports.items())
 
@@ -168,22 +198,65 @@ def run_reach(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0 if verdict["allowed"] else 1
 
 
-def _matrix(net: _Network) -> dict[tuple[str, str], str]:
+def _connectivity(net: _Network, ranges: list[tuple[str, dict]]) -> dict[tuple[str, str], str]:
+    """The connections of every ordered pair of pods and address ranges (not two ranges)."""
     names = sorted(net.endpoints)
-    return {(a, b): _connections(net.allowed_ports(net.endpoints[a], net.endpoints[b]))
-            for a in names for b in names if a != b}
+    labels = names + [label for label, _ in ranges]
+    rows = net.query("matrix", [*(net.endpoints[n] for n in names), *(e for _, e in ranges)])
+    return {(labels[s], labels[d]): _connections(_by_protocol(ports)) for s, d, ports in rows}
+
+
+def _merged(table: dict[tuple[str, str], T], pods: list[str], ranges: list[str], missing: T
+            ) -> dict[tuple[str, str], T]:
+    """The table with adjacent address ranges merged where their row and column are equal (pairs not in
+    the table count as `missing`), in output order: pods by name, then ranges by address."""
+    merged: list[tuple[str, tuple]] = []  # (range label, its values to and from every pod)
+    for label in ranges:
+        seen = tuple(table.get((label, n), missing) for n in pods) + tuple(table.get((n, label), missing) for n in pods)
+        if merged and merged[-1][1] == seen and _version(merged[-1][0]) == _version(label):
+            merged[-1] = (merged[-1][0].partition("-")[0] + "-" + label.partition("-")[2], seen)
+        else:
+            merged.append((label, seen))
+    out = {pair: value for pair, value in table.items() if "/" in pair[0] and "/" in pair[1]}
+    for label, seen in merged:
+        out.update({(label, n): seen[i] for i, n in enumerate(pods)})
+        out.update({(n, label): seen[len(pods) + i] for i, n in enumerate(pods)})
+    return dict(sorted(out.items(), key=lambda kv: (_order(kv[0][0]), _order(kv[0][1]))))
+
+
+def _matrix(net: _Network) -> dict[tuple[str, str], str]:
+    """Every ordered pair of pods and address ranges (not two ranges) with its connections; adjacent ranges
+    with the same connections everywhere are merged."""
+    ranges = address_ranges(net.blocks())
+    table = _connectivity(net, ranges)
+    return _merged(table, sorted(net.endpoints), [label for label, _ in ranges], NO_CONNECTIONS)
+
+
+def _version(label: str) -> int:
+    return ipaddress.ip_address(label.partition("-")[0]).version
+
+
+def _order(label: str) -> tuple:
+    """Pods by name, then address ranges by family and first address."""
+    if "/" in label:
+        return (0, label, 0)
+    first = ipaddress.ip_address(label.partition("-")[0])
+    return (first.version, "", int(first))
 
 
 def run_diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Pairs whose connections differ; a pod that exists on one side only has No Connections on the other."""
-    old, new = _matrix(_Network([args.old])), _matrix(_Network([args.new]))
-    none = "No Connections"
+    before, after = _Network([args.old]), _Network([args.new])
+    ranges = address_ranges(before.blocks() + after.blocks())  # the same ranges on both sides
+    old, new = _connectivity(before, ranges), _connectivity(after, ranges)
+    pods = sorted(set(before.endpoints) | set(after.endpoints))
+    both = _merged({pair: (old.get(pair, NO_CONNECTIONS), new.get(pair, NO_CONNECTIONS)) for pair in old | new},
+                   pods, [label for label, _ in ranges], (NO_CONNECTIONS, NO_CONNECTIONS))
     rows = []
-    for pair in sorted(set(old) | set(new)):
-        before, after = old.get(pair, none), new.get(pair, none)
-        if before != after:
-            change = "added" if before == none else "removed" if after == none else "changed"
-            rows.append((*pair, change, before, after))
+    for (src, dst), (was, now) in both.items():
+        if was != now:
+            change = "added" if was == NO_CONNECTIONS else "removed" if now == NO_CONNECTIONS else "changed"
+            rows.append((src, dst, change, was, now))
     if args.output == "json":
         stdout.write(json.dumps([dict(zip(("src", "dst", "diff", "old", "new"), r, strict=True)) for r in rows],
                                 indent=2) + "\n")
@@ -202,6 +275,7 @@ def run_diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     net = _Network(args.paths)
     rows = [(a, b, conns) for (a, b), conns in _matrix(net).items()]
+    nodes = sorted({name for a, b, _ in rows for name in (a, b)} | set(net.endpoints), key=_order)
     if args.output == "json":
         stdout.write(json.dumps([{"src": a, "dst": b, "conns": c} for a, b, c in rows], indent=2) + "\n")
     elif args.output == "csv":
@@ -212,26 +286,29 @@ def run_matrix(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write("| src | dst | conns |\n|---|---|---|\n")
         stdout.write("".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows))
     elif args.output == "dot":
-        stdout.write(_dot(sorted(net.endpoints), rows))
+        stdout.write(_dot(nodes, rows))
     elif args.output == "svg":
-        stdout.write(_svg(sorted(net.endpoints), rows) + "\n")
+        stdout.write(_svg(nodes, rows) + "\n")
     elif args.output == "html":
-        stdout.write(_html(sorted(net.endpoints), rows))
+        stdout.write(_html(nodes, rows))
     else:
-        stdout.write("".join(f"{a} => {b} : {c}\n" for a, b, c in rows if c != "No Connections"))
+        stdout.write("".join(f"{a} => {b} : {c}\n" for a, b, c in rows if c != NO_CONNECTIONS))
     return 0
 
 
 def _dot(names: list[str], rows: list[tuple[str, str, str]]) -> str:
-    """Graphviz: a cluster per namespace, an edge per open pair labelled with its connections."""
+    """Graphviz: a cluster per namespace, address ranges outside them, an edge per open pair labelled with
+    its connections."""
     lines = ["digraph netpol {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
-    for i, ns in enumerate(sorted({n.split("/")[0] for n in names})):
+    pods = [n for n in names if "/" in n]
+    for i, ns in enumerate(sorted({n.split("/")[0] for n in pods})):
         lines.append(f"  subgraph cluster_{i} {{ label={json.dumps(ns)};")
-        lines.extend(f"    {json.dumps(n)} [label={json.dumps(n.split('/', 1)[1])}];" for n in names
+        lines.extend(f"    {json.dumps(n)} [label={json.dumps(n.split('/', 1)[1])}];" for n in pods
                      if n.split("/")[0] == ns)
         lines.append("  }")
+    lines.extend(f"  {json.dumps(n)} [shape=note];" for n in names if "/" not in n)
     lines.extend(f"  {json.dumps(a)} -> {json.dumps(b)} [label={json.dumps(c)}];" for a, b, c in rows
-                 if c != "No Connections")
+                 if c != NO_CONNECTIONS)
     return "\n".join([*lines, "}"]) + "\n"
 
 
@@ -244,7 +321,7 @@ def _svg(names: list[str], rows: list[tuple[str, str, str]]) -> str:
     edges = "".join(
         f'<line x1="{points[a][0]:.0f}" y1="{points[a][1]:.0f}" x2="{points[b][0]:.0f}" y2="{points[b][1]:.0f}" '
         f'marker-end="url(#arrow)"><title>{esc(f"{a} => {b} : {c}")}</title></line>'
-        for a, b, c in rows if c != "No Connections")
+        for a, b, c in rows if c != NO_CONNECTIONS)
     nodes = "".join(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="6"/><text x="{x + 9:.0f}" y="{y + 4:.0f}">{esc(n)}</text>'
                     for n, (x, y) in points.items())
     return (f'<svg width="{size + 200}" height="{size}" xmlns="http://www.w3.org/2000/svg"><style>line {{ stroke: '
@@ -261,7 +338,7 @@ def _html(names: list[str], rows: list[tuple[str, str, str]]) -> str:
     body = "".join(
         f"<tr><th>{esc(a)}</th>" + "".join(
             "<td>-</td>" if a == b else
-            f'<td class="{"closed" if conns[a, b] == "No Connections" else "open"}">{esc(conns[a, b])}</td>'
+            f'<td class="{"closed" if conns[a, b] == NO_CONNECTIONS else "open"}">{esc(conns[a, b])}</td>'
             for b in names) + "</tr>" for a in names)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>kuberules netpol matrix</title><style>

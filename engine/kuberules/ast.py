@@ -172,6 +172,14 @@ class Let(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class WithCluster(Expr):
+    """`with_cluster(objects, body)`: `body` with `cluster` a snapshot of the list `objects`."""
+
+    objects: Expr
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Template(Expr):
     """A message string with `{expr}` interpolations; parts are str or Expr."""
 
@@ -337,10 +345,81 @@ class TransitionsDecl(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class NamedArg(Node):
+    """`name: value`, an argument of a generator in a property's `for`."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Draw(Node):
+    """`var in generator(name: value, ...)`: one value drawn from a named strategy."""
+
+    var: str
+    generator: str
+    args: tuple[NamedArg, ...]
+    generator_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawClause(Node):
+    """`for a in g(...), b in h(...)`: one line of a property's generators."""
+
+    draws: tuple[Draw, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assume(Node):
+    """`assume COND`: examples where COND is false are discarded, not failures."""
+
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Check(Node):
+    """`check COND`: what must hold on every example."""
+
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyDecl(Node):
+    """`property "NAME" ... check COND`: an invariant `kuberules prove` tests on generated values."""
+
+    name: str
+    clauses: tuple[Node, ...]
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    @property
+    def check(self) -> Check:
+        return next(c for c in self.clauses if isinstance(c, Check))
+
+
+def slugify(name: str) -> str:
+    """A property's name as an identifier: lowercase ASCII letters and digits, every run of other
+    characters one `_` (none at the ends; `_` first when it would start with a digit)."""
+    out, gap = [], False
+    for ch in name.lower():
+        if ch.isascii() and ch.isalnum():
+            if gap and out:
+                out.append("_")
+            out.append(ch)
+            gap = False
+        else:
+            gap = True
+    slug = "".join(out) or "property"
+    return "_" + slug if slug[0].isdigit() else slug
+
+
+@dataclass(frozen=True, slots=True)
 class Module(Node):
     package: str | None
     imports: tuple[Import, ...]
     decls: tuple[Node, ...]
 
 
-DECLARATIONS = (LetDecl, DefDecl, QueryDecl, RuleDecl, TransitionsDecl)
+DECLARATIONS = (LetDecl, DefDecl, QueryDecl, RuleDecl, TransitionsDecl, PropertyDecl)

@@ -9,6 +9,7 @@ compiler, which therefore never resolves a name itself.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import ast
@@ -130,9 +131,16 @@ def _did_you_mean(name: str, candidates) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+# The rule-language types a generator parameter may declare (kuberules.strategies.Param.type).
+PARAM_TYPES = ("string", "int", "bool", "list", "map")
+
+
 class Checker:
-    def __init__(self, modules: list[ModuleScope]):
+    def __init__(self, modules: list[ModuleScope], generators: Mapping | None = None):
+        """`generators` (name -> kuberules.strategies.Generator): the strategies `property`
+        blocks may draw from; without it, generator names and arguments are not checked."""
         self.modules = modules
+        self.generators = generators
         self.res = Resolution()
         self.current: ModuleScope | None = None
         self.owner: tuple | None = None  # the declaration whose body is being checked
@@ -162,7 +170,17 @@ class Checker:
         self.res.diagnostics.append(Diagnostic(code, message, node.span if node else None, hint))
 
     def _collect(self, mod: ModuleScope) -> None:
+        properties: dict[str, ast.PropertyDecl] = {}
         for decl in mod.module.decls:
+            if isinstance(decl, ast.PropertyDecl):  # not a name: nothing can refer to a property
+                other = properties.get(decl.slug)
+                if other is not None:
+                    self.error("duplicate-property",
+                               f"property '{decl.name}' has the same id ({mod.name}.{decl.slug}) as "
+                               f"property '{other.name}' at {other.span.location()}", decl,
+                               "give one of them another name")
+                properties.setdefault(decl.slug, decl)
+                continue
             name = decl.name
             if name in mod.members:
                 self.error("duplicate-name", f"'{name}' is already declared in this module", decl)
@@ -181,7 +199,8 @@ class Checker:
         return scope
 
     def _declaration(self, mod: ModuleScope, decl: ast.Node) -> None:
-        self.owner = (mod.name, decl.name)
+        # a property is no name: its calls are recorded under a key no declaration can have
+        self.owner = (mod.name, f"<property {decl.name}>" if isinstance(decl, ast.PropertyDecl) else decl.name)
         self.calls.setdefault(self.owner, set())
         scope = self._module_scope()
         if isinstance(decl, ast.LetDecl):
@@ -192,6 +211,8 @@ class Checker:
             self._rule(decl, scope)
         elif isinstance(decl, ast.TransitionsDecl):
             self._transitions(decl, scope)
+        elif isinstance(decl, ast.PropertyDecl):
+            self._property(decl, scope)
 
     def _function_type(self, mod: ModuleScope, decl: ast.DefDecl | ast.QueryDecl) -> str:
         key = id(decl)
@@ -275,6 +296,65 @@ class Checker:
         if effects == 0:
             what = "deny, warn or allow" if rule.kind == "rule" else "set"
             self.error("empty-rule", f"{rule.kind} '{rule.name}' has no {what} clause", rule)
+
+    def _property(self, decl: ast.PropertyDecl, outer: Scope) -> None:
+        scope = Scope(outer)
+        seen_meta: set[str] = set()
+        bound: set[str] = set()
+        for clause in decl.clauses:
+            if isinstance(clause, ast.Meta):
+                if clause.key in seen_meta:
+                    self.error("duplicate-meta", f"'{clause.key}' is given twice", clause)
+                seen_meta.add(clause.key)
+                if clause.key == "severity":
+                    self.error("misplaced-clause", "properties have no severity", clause)
+            elif isinstance(clause, ast.DrawClause):
+                for draw in clause.draws:
+                    self._draw(draw, scope)
+                    if draw.var in bound:
+                        self.error("duplicate-binding", f"'{draw.var}' is already bound in this property", draw)
+                    bound.add(draw.var)
+                    scope = Scope(scope)
+                    scope.names[draw.var] = Symbol("local", draw.var, "dyn", decl=draw)
+            elif isinstance(clause, ast.Assume):
+                self._condition(clause.cond, scope, "assume")
+            elif isinstance(clause, ast.Check):
+                self._condition(clause.cond, scope, "check")
+
+    def _draw(self, draw: ast.Draw, scope: Scope) -> None:
+        """A generator's arguments are expressions over the names bound before it; with a
+        registry, the generator and its arguments are checked against what it declares."""
+        types: dict[str, str] = {}
+        for arg in draw.args:
+            t = self.expr(arg.value, scope)
+            if arg.name in types:
+                self.error("duplicate-argument", f"argument '{arg.name}' is given twice", arg)
+            types[arg.name] = t
+        if self.generators is None:
+            return
+        gen = self.generators.get(draw.generator)
+        if gen is None:
+            self.error("unknown-generator", f"unknown generator '{draw.generator}'",
+                       ast.Ident(draw.generator, span=draw.generator_span or draw.span),
+                       _did_you_mean(draw.generator, self.generators)
+                       or "the generators are listed in grammar/README.md (Properties)")
+            return
+        params = {p.name: p for p in gen.params}
+        for arg in draw.args:
+            param = params.get(arg.name)
+            if param is None:
+                takes = f"it takes {', '.join(params)}" if params else "it takes no arguments"
+                self.error("unknown-argument", f"{gen.name}() has no argument '{arg.name}'; {takes}", arg,
+                           _did_you_mean(arg.name, params))
+                continue
+            t = types[arg.name]
+            if param.type in PARAM_TYPES and t not in (param.type, "dyn") and (t != "null_type" or param.required):
+                self.error("type-error",
+                           f"argument '{arg.name}' of {gen.name}() must be a {param.type}, not {t}", arg.value)
+        for param in gen.params:
+            if param.required and param.name not in types:
+                self.error("missing-argument",
+                           f"{gen.name}() needs the argument '{param.name}' (a {param.type})", draw)
 
     def _condition(self, cond: ast.Expr, scope: Scope, where: str) -> None:
         t = self.expr(cond, scope)
@@ -675,6 +755,12 @@ class Checker:
         inner = Scope(scope)
         inner.names[node.name] = Symbol("local", node.name, t, decl=node)
         return self.expr(node.body, inner)
+
+    def _WithCluster(self, node: ast.WithCluster, scope: Scope) -> str:
+        t = self.expr(node.objects, scope)
+        if t not in ("list", "dyn"):
+            self.error("type-error", f"with_cluster() takes a list of objects, not {t}", node.objects)
+        return self.expr(node.body, scope)
 
     def _Template(self, node: ast.Template, scope: Scope) -> str:
         for part in node.parts:

@@ -501,6 +501,30 @@ class ExprCompiler:
 
         return let
 
+    def _WithCluster(self, node: ast.WithCluster) -> Closure:
+        objects = self.compile(node.objects)
+        body = self.compile(node.body)
+        span = node.span
+
+        def with_cluster(f):
+            items = objects(f)
+            if items.__class__ is not list:
+                raise EvalError("no_such_overload",
+                                f"with_cluster() takes a list of objects, not {V.type_name(items)}", span)
+            for i, item in enumerate(items):
+                if item.__class__ is not dict:
+                    raise EvalError("invalid_argument",
+                                    f"with_cluster(): item {i} ({V.type_name(item)}) is not an object", span)
+            f[0].spend(len(items), span)
+            saved = f[4]
+            f[4] = f[0].cluster_of(items)
+            try:
+                return body(f)
+            finally:
+                f[4] = saved
+
+        return with_cluster
+
     # ------------------------------------------------------------ paths
     def path_of(self, node: ast.Expr) -> Closure:
         """The path inside `object` that a path expression names (see

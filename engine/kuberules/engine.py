@@ -7,7 +7,7 @@ the one object a caller configures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import ast
@@ -24,28 +24,37 @@ from .syntax.parse import parse_expression
 
 class Engine:
     def __init__(self, search_path: Iterable[str | Path] = (), *, step_limit: int = DEFAULT_STEPS,
-                 bundled: bool = True):
+                 bundled: bool = True, generators: Mapping | None = None):
+        """`generators` (name -> kuberules.strategies.Generator): check the generators that
+        `property` blocks name, and their arguments, when loading (`kuberules prove` passes
+        kuberules.strategies.GENERATORS); without it they are checked only when run."""
         self.search_path = [Path(p) for p in search_path]
         self.step_limit = step_limit
         self.bundled = bundled
+        self.generators = generators
 
     def load(self, *paths: str | Path, sources: Iterable[SourceFile] = ()) -> Policy:
         """Load rule files and directories (recursively, `*.rules`)."""
         loader = Loader(self.search_path, self.bundled)
+        entry: set[str] = set()
         for path in paths:
             p = Path(path)
             if not p.exists():
                 raise RuleError([Diagnostic("unreadable-file", f"{p}: no such file or directory", None)])
-            loader.add_path(p)
+            entry.update(m.name for m in loader.add_path(p))
         for source in sources:
-            loader.add_source(source)
-        return self._build(loader.finish())
+            module = loader.add_source(source)
+            if module is not None:
+                entry.add(module.name)
+        policy = self._build(loader.finish())
+        policy.entry_modules = frozenset(entry)
+        return policy
 
     def load_string(self, text: str, name: str = "<string>") -> Policy:
         return self.load(sources=[SourceFile(name, text)])
 
     def _build(self, modules: list[ModuleScope]) -> Policy:
-        res = Checker(modules).check()
+        res = Checker(modules, self.generators).check()
         if res.diagnostics:
             raise RuleError(res.diagnostics)
         return Policy(modules, res, self.step_limit)

@@ -94,12 +94,69 @@ class CompiledTransition:
     target_slot: int | None  # where a computed target (`-> EXPR` action) leaves its value
 
 
+@dataclass
+class DrawStep:
+    """`var in generator(args)` of a property: the arguments are evaluated on the values drawn before."""
+
+    var: str
+    generator: str
+    args: tuple[tuple[str, Callable, ast.NamedArg], ...]
+    slot: int
+    node: ast.Draw
+
+
+@dataclass
+class AssumeStep:
+    cond: Callable
+    node: ast.Assume
+
+
+@dataclass
+class CompiledProperty:
+    """A compiled `property` block; kuberules.prove runs it."""
+
+    decl: ast.PropertyDecl
+    module: str
+    meta: dict
+    steps: tuple[DrawStep | AssumeStep, ...]
+    check: Callable = field(repr=False)
+    # the check's operands (see check_operands), for explaining a counterexample
+    operands: tuple[tuple[ast.Expr, Callable], ...] = field(repr=False)
+    frame_size: int
+    step_limit: int
+    scope: object = field(default=None, repr=False)  # the module's checker.ModuleScope
+    res: Resolution | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+    @property
+    def id(self) -> str:
+        return f"{self.module}.{self.decl.slug}"
+
+    @property
+    def span(self):
+        return self.decl.span
+
+    @property
+    def variables(self) -> list[str]:
+        return [s.var for s in self.steps if isinstance(s, DrawStep)]
+
+    def new_frame(self) -> list:
+        """A frame for one example: no object, an empty cluster, a fresh step budget."""
+        return new_frame(Budget(self.step_limit), None, None, None, None, self.frame_size)
+
+
 class Policy:
     """A loaded, checked and compiled set of rule files."""
 
     def __init__(self, modules, res: Resolution, step_limit: int = DEFAULT_STEPS):
         self.modules = modules
         self.res = res
+        # the modules named by the caller (not only imported); Engine.load sets it
+        self.entry_modules: frozenset[str] = frozenset(m.name for m in modules)
+        self._properties: list[CompiledProperty] | None = None
         self.step_limit = step_limit
         self.program = ProgramCompiler(res)
         self.rules: list[CompiledRule] = []
@@ -225,6 +282,19 @@ class Policy:
         for i, value in enumerate(args):
             frame[5 + i] = value
         return body(frame)
+
+    # ------------------------------------------------------- properties
+    def properties(self, *, entry_only: bool = False) -> list[CompiledProperty]:
+        """The `property` blocks, in file order, compiled on first use (rules never run
+        them); with `entry_only`, only those of the modules the caller loaded by path."""
+        if self._properties is None:
+            self._properties = [
+                _compile_property(self.program, scope, decl, self.step_limit)
+                for scope in self.modules for decl in scope.module.decls if isinstance(decl, ast.PropertyDecl)
+            ]
+        if entry_only:
+            return [p for p in self._properties if p.module in self.entry_modules]
+        return list(self._properties)
 
     # ------------------------------------------------------ transitions
     def machine(self, name: str) -> Machine:
@@ -578,6 +648,59 @@ def _emit_action(name, args, cond, action: ast.Emit):
         if cond is None or _require_bool(cond(f), "emit", action):
             actions.append(Action(name, tuple(a(f) for a in args)))
     return emit
+
+
+# ----------------------------------------------------------- properties
+
+
+def _compile_property(program: ProgramCompiler, scope, decl: ast.PropertyDecl,
+                      step_limit: int) -> CompiledProperty:
+    slots = Slots()
+    exprs = ExprCompiler(program, slots)
+    steps: list[DrawStep | AssumeStep] = []
+    check = None
+    for clause in decl.clauses:
+        if isinstance(clause, ast.DrawClause):
+            for draw in clause.draws:
+                args = tuple((a.name, exprs.compile(a.value), a) for a in draw.args)
+                steps.append(DrawStep(draw.var, draw.generator, args, slots.new(id(draw)), draw))
+        elif isinstance(clause, ast.Assume):
+            steps.append(AssumeStep(exprs.compile(clause.cond), clause))
+        elif isinstance(clause, ast.Check):
+            check = exprs.compile(clause.cond)
+    operands = tuple((node, exprs.compile(node)) for node in check_operands(decl.check.cond))
+    meta = {c.key: c.value for c in decl.clauses if isinstance(c, ast.Meta)}
+    return CompiledProperty(decl, scope.name, meta, tuple(steps), check, operands, slots.size, step_limit,
+                            scope, program.res)
+
+
+def check_operands(node: ast.Expr) -> list[ast.Expr]:
+    """The parts of a check worth showing on a counterexample: through `&&`, `||` and `!`, the
+    operands of each comparison or operator (`a == b`: a and b), else the expression itself;
+    literals and repeats left out."""
+    found: list[ast.Expr] = []
+
+    def visit(n: ast.Expr) -> None:
+        if isinstance(n, ast.Binary) and n.op in ("&&", "||"):
+            visit(n.left)
+            visit(n.right)
+        elif isinstance(n, ast.Unary) and n.op == "!":
+            visit(n.operand)
+        elif isinstance(n, ast.Binary):
+            found.extend((n.left, n.right))
+        elif isinstance(n, ast.Conditional):
+            found.extend((n.cond, n.then, n.otherwise))
+        elif isinstance(n, ast.Comprehension):
+            found.append(n.range)
+        else:
+            found.append(n)
+
+    visit(node)
+    out: list[ast.Expr] = []
+    for n in found:
+        if not isinstance(n, (ast.Literal, ast.QuantityLit)) and n not in out:
+            out.append(n)
+    return out
 
 
 # ------------------------------------------------------------- mutation

@@ -134,6 +134,9 @@ class ExprPrinter:
     def _Let(self, node: ast.Let) -> str:
         return f"let {node.name} = {self.expr(node.value)}; {self.expr(node.body)}"
 
+    def _WithCluster(self, node: ast.WithCluster) -> str:
+        return f"with_cluster({self.expr(node.objects)}, {self.expr(node.body)})"
+
     def _Template(self, node: ast.Template) -> str:
         out = []
         for part in node.parts:
@@ -222,6 +225,13 @@ class ModulePrinter(ExprPrinter):
             self._block(node, f"{node.kind} {node.name}", node.clauses, 0)
         elif isinstance(node, ast.TransitionsDecl):
             self._block(node, f"transitions {node.name}", node.clauses, 0)
+        elif isinstance(node, ast.PropertyDecl):
+            # no braces: the header, then one clause a line; the check ends it
+            line = self._line(node)
+            self._leading(line, 0)
+            self.lines.append(f"property {quote(node.name)}" + self._trailing(line))
+            for clause in node.clauses:
+                self.clause(clause, 1)
 
     def clause(self, node: ast.Node, depth: int) -> None:
         if isinstance(node, ast.On) and node.actions:
@@ -276,6 +286,16 @@ class ModulePrinter(ExprPrinter):
             return f"event {node.name}({', '.join(node.params)})"
         if isinstance(node, ast.On):
             return self._on_header(node)
+        if isinstance(node, ast.DrawClause):
+            return "for " + ", ".join(self.clause_text(d) for d in node.draws)
+        if isinstance(node, ast.Draw):
+            return f"{node.var} in {node.generator}({', '.join(self.clause_text(a) for a in node.args)})"
+        if isinstance(node, ast.NamedArg):
+            return f"{node.name}: {self.expr(node.value)}"
+        if isinstance(node, ast.Assume):
+            return f"assume {self.expr(node.cond)}"
+        if isinstance(node, ast.Check):
+            return f"check {self.expr(node.cond)}"
         raise TypeError(f"no printer for {type(node).__name__}")
 
     def _on_header(self, node: ast.On) -> str:

@@ -350,6 +350,12 @@ class _Analysis:
     def _Let(self, node: ast.Let, env: dict) -> Value:
         return self.expr(node.body, {**env, id(node): self.expr(node.value, env)})
 
+    def _WithCluster(self, node: ast.WithCluster, env: dict) -> Value:
+        """The objects become a snapshot, read in any way: kept wholly. What the body reads of
+        `cluster` is counted against the real snapshot too, which only keeps more."""
+        self.escape(self.expr(node.objects, env))
+        return self.expr(node.body, env)
+
     def _Template(self, node: ast.Template, env: dict) -> Value:
         for part in node.parts:
             if not isinstance(part, str):

@@ -23,11 +23,25 @@ class Budget:
     soon", with a clear error instead of a hang.
     """
 
-    __slots__ = ("limit", "steps")
+    __slots__ = ("clusters", "limit", "steps")
 
     def __init__(self, steps: int = DEFAULT_STEPS):
         self.limit = steps
         self.steps = steps
+        self.clusters: dict[int, tuple[list, ClusterView]] | None = None
+
+    def cluster_of(self, objects: list) -> ClusterView:
+        """The snapshot of a list for `with_cluster`, built once per list for this decision
+        (values are never modified while evaluating, so the same list is the same cluster)."""
+        cache = self.clusters
+        if cache is None:
+            cache = self.clusters = {}
+        hit = cache.get(id(objects))
+        if hit is not None and hit[0] is objects:
+            return hit[1]
+        view = ClusterView(objects)
+        cache[id(objects)] = (objects, view)  # holding the list keeps its id from being reused
+        return view
 
     def spend(self, n: int, span) -> None:
         self.steps -= n

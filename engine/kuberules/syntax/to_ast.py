@@ -196,6 +196,30 @@ class ToAst(Transformer):
     def goto_clause(self, meta, target):
         return ast.Goto(target, span=self._span(meta))
 
+    # -- properties
+    def property_decl(self, meta, name, *clauses):
+        return ast.PropertyDecl(self._string(name), clauses, span=self._span(meta))
+
+    def draw_clause(self, meta, *draws):
+        return ast.DrawClause(draws, span=self._span(meta))
+
+    def draw(self, meta, var, generator, args):
+        return ast.Draw(self._name(var), self._name(generator), args or (), span=self._span(meta),
+                        generator_span=self._tspan(generator))
+
+    def named_args(self, meta, *items):
+        return tuple(items)
+
+    def named_arg(self, meta, name, value):
+        # a label, not a binding: CEL's reserved words are fine (`namespace: ...`)
+        return ast.NamedArg(str(name), value, span=self._span(meta))
+
+    def assume_clause(self, meta, cond):
+        return ast.Assume(cond, span=self._span(meta))
+
+    def check_clause(self, meta, cond):
+        return ast.Check(cond, span=self._span(meta))
+
     # -- expressions
     def let_expr(self, meta, name, value, body):
         return ast.Let(self._name(name), value, body, span=self._span(meta))
@@ -244,6 +268,14 @@ class ToAst(Transformer):
                     "invalid-has", "has() takes one field selection, such as has(a.b)", meta,
                 )
             return ast.Has(args[0], span=span)
+        if name == "with_cluster":
+            if len(args) != 2:
+                raise self._problem(
+                    "invalid-with-cluster",
+                    f"with_cluster() takes a list of objects and an expression, got {len(args)} argument(s)",
+                    meta,
+                )
+            return ast.WithCluster(args[0], args[1], span=span)
         return ast.Call(str(name), args, span=span)
 
     def method_call(self, meta, target, name, args):

@@ -52,6 +52,23 @@ def test_masters_and_default_roles():
     assert (code, out) == (1, "no\n")
 
 
+def test_default_bindings_of_1_20():
+    """Bindings the Kubernetes v1.20.2 bootstrap policy has (policies/kubernetes/rbac-defaults)."""
+    code, out, _ = cli("auth", "can-i", "get", "/metrics", "--as", "prom", "--as-group", "system:monitoring",
+                       "--cluster", RBAC, "--explain")
+    assert code == 0 and "binding: ClusterRoleBinding system:monitoring (" in out
+    code, out, _ = cli("auth", "can-i", "get", "/metrics", "--as", "jane", "--cluster", RBAC)
+    assert (code, out) == (1, "no\n")
+    code, out, _ = cli("auth", "can-i", "get", "/.well-known/openid-configuration", "--as", CI, "--cluster", RBAC,
+                       "--explain")
+    assert code == 0 and "binding: ClusterRoleBinding system:service-account-issuer-discovery (" in out
+    code, out, _ = cli("auth", "can-i", "get", "/healthz", "--as", "system:anonymous", "--cluster", RBAC, "--explain")
+    assert code == 0 and "binding: ClusterRoleBinding system:public-info-viewer (" in out
+    code, out, _ = cli("auth", "can-i", "get", "/metrics", "--as", "prom", "--as-group", "system:monitoring",
+                       "--cluster", RBAC, "--no-default-roles")
+    assert (code, out) == (1, "no\n")
+
+
 def test_who_can_and_list():
     code, out, _ = cli("auth", "who-can", "get", "pods", "-n", "default", "--cluster", RBAC, "--no-default-roles")
     assert (code, out.splitlines()) == (0, [

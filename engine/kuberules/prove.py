@@ -197,6 +197,9 @@ def run_property(prop: CompiledProperty, *, examples: int = DEFAULT_EXAMPLES, se
             counts["shrinks"] += 1
         raise _Falsified(frame, bindings, value, error, where)
 
+    # hypothesis keys its example database by the test function's code, the same for every property:
+    # the property's id keeps one property's saved examples from being replayed on another.
+    example._hypothesis_internal_add_digest = prop.id.encode()
     test = given(st.data())(example)
     test = settings(
         max_examples=examples, database=database, deadline=None, derandomize=False,

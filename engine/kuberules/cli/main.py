@@ -18,6 +18,7 @@ from . import admit as admit_cmd
 from . import auth as auth_cmd
 from . import check as check_cmd
 from . import compare as compare_cmd
+from . import conformance as conformance_cmd
 from . import eval as eval_cmd
 from . import fmt as fmt_cmd
 from . import lifecycle as lifecycle_cmd
@@ -28,7 +29,7 @@ from . import select as select_cmd
 from . import test as test_cmd
 
 COMMANDS = (check_cmd, test_cmd, prove_cmd, admit_cmd, auth_cmd, netpol_cmd, lifecycle_cmd, compare_cmd, parse_cmd,
-            fmt_cmd, eval_cmd, select_cmd)
+            conformance_cmd, fmt_cmd, eval_cmd, select_cmd)
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 

@@ -100,6 +100,22 @@ def test_rule_and_severity_filters():
     assert "library.security.privileged" not in rules and "kubernetes.schema" not in rules
 
 
+def test_opt_in_rules_run_only_when_asked_for(tmp_path):
+    """Rules of *.opt-in.rules files (library.networkpolicies_opt_in.default_deny) are off by default."""
+    def rules(*args):
+        return {p["rule"] for p in json.loads(cli("check", CLEAN, "-o", "json", *args)[1])["problems"]}
+
+    opt_in = "library.networkpolicies_opt_in.default_deny"
+    assert rules() == set() and rules("--opt-in", "library.security.*") == set()
+    assert rules("--opt-in", "default_deny") == {opt_in}  # the shop denies ingress by default, not egress
+    assert rules("--opt-in", "library.networkpolicies_opt_in.*") == {opt_in}
+    assert rules("--opt-in", "default_deny", "--skip-rule", "default_deny") == set()
+    assert rules("-p", str(policies_dir() / "library" / "networkpolicies.opt-in.rules")) == {opt_in}
+    (tmp_path / "mine.opt-in.rules").write_text('package mine\n\nrule r {\n  match kinds Namespace\n  warn\n}\n')
+    assert rules("-p", str(tmp_path)) == set()
+    assert rules("-p", str(tmp_path), "--opt-in", "mine.r") == {"mine.r"}
+
+
 def test_skip_annotation(tmp_path):
     pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  annotations:\n"
            "    kuberules.dev/skip: {skip}\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
@@ -167,6 +183,7 @@ def test_findings_point_at_the_offending_lines():
         ("jobs.yaml", 1, 1, "library.namespaces.explicit_namespace"),
         ("network.yaml", 23, 1, "library.networkpolicies.selects_no_pod"),        # the api pods are api-v2
         ("network.yaml", 40, 1, "library.networkpolicies.and_or_peers"),          # two peers: OR, not AND
+        ("network.yaml", 56, 11, "library.networkpolicies.dead_peer"),            # from[1]: no pod is app=api
         ("jobs.yaml", 10, 9, "library.restarts.job_restart_policy"),         # the pod template
         ("web.yaml", 9, 13, "kubernetes.schema"),                            # replicas: "3"
         ("web.yaml", 24, 11, "library.images.pinned"),                       # the web container

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+from pathlib import Path
 from typing import TextIO
 
 from ..checker import SEVERITIES
@@ -20,6 +21,10 @@ from ..pipeline import ADMISSION_RULES, SCHEMA_RULE, CheckPipeline, matches
 from ..report import FORMATS
 from ..report.model import CheckReport, RuleInfo
 from ..resources import policies_dir
+
+# The rules of a file named *.opt-in.rules (in the library, or in a directory
+# given to -p) run only when --opt-in names them, or when -p names the file.
+OPT_IN = ".opt-in.rules"
 
 
 def add_parser(sub) -> None:
@@ -33,6 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument("--rule", action="append", default=[], metavar="ID",
                    help="only these rules (id, bare name or glob such as 'library.security.*')")
     p.add_argument("--skip-rule", action="append", default=[], metavar="ID", help="never these rules")
+    p.add_argument("--opt-in", action="append", default=[], metavar="ID",
+                   help=f"also run these opt-in rules (those of *{OPT_IN} files, such as default_deny)")
     p.add_argument("--strict", action="store_true", help="unknown fields are schema errors")
     p.add_argument("--no-schema", action="store_true", help="skip JSON Schema validation")
     p.add_argument("--severity", choices=SEVERITIES, metavar="LEVEL",
@@ -81,7 +88,12 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     policy = engine.load(*args.policy) if args.policy else engine.load(policies_dir() / "library")
     rank = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
 
+    named = {Path(p).resolve() for p in args.policy if Path(p).is_file()}
+
     def keep(rule) -> bool:
+        source = rule.decl.span.source.name
+        if source.endswith(OPT_IN) and not matches(rule.rule_id, args.opt_in) and Path(source).resolve() not in named:
+            return False
         if args.rule and not matches(rule.rule_id, args.rule):
             return False
         if args.skip_rule and matches(rule.rule_id, args.skip_rule):

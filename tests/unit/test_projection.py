@@ -33,7 +33,10 @@ BASE = {"apiVersion": True, "kind": True, "metadata": {"name": True, "namespace"
 LIBRARY_RULES = {
     "library.namespaces.default_namespace",
     "library.namespaces.explicit_namespace",
+    "library.networkpolicies.dead_peer",
+    "library.networkpolicies.named_port",
     "library.networkpolicies.selects_no_pod",
+    "library.networkpolicies_opt_in.default_deny",
     "library.rbac.binding_role_exists",
     "library.rbac.pod_creation_with_powerful_accounts",
     "library.services.selects_pods",
@@ -74,6 +77,12 @@ def test_library_cluster_use():
             "group": True,
             "template": {"metadata": {"labels": True}},
             "jobTemplate": {"spec": {"template": {"metadata": {"labels": True}}}},
+            # NetworkPolicies: library.networkpolicies.named_port and
+            # library.networkpolicies_opt_in.default_deny read them through the cluster
+            "podSelector": True,
+            "policyTypes": True,
+            "ingress": True,
+            "egress": True,
         },
         # library.rbac.pod_creation_with_powerful_accounts reads bindings' subjects and roleRef
         "roleRef": {"kind": True, "name": True},

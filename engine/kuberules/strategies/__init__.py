@@ -1,10 +1,56 @@
 """Hypothesis strategies for Kubernetes values, objects and consistent clusters.
 
-Every value drawn is plain JSON-like data, as a YAML manifest loads to, valid against the JSON
-Schemas in specs/schemas and upstream's validation; strategies shrink toward small manifests.
-`GENERATORS` names them for the rule language's `property` blocks.
+Every value drawn is plain JSON-like data, what a YAML manifest loads to (quantities as strings such as
+"500m"), valid against the JSON Schemas in specs/schemas and upstream's validation, and shrinks toward a
+small, readable manifest. `GENERATORS` names them for the rule language's `property` blocks.
+
+Modules: `values` (quantities, names, labels, selectors), `workload` (Pod and the workload kinds),
+`objects` (Service, Namespace, ServiceAccount, LimitRange, ResourceQuota, NetworkPolicy), `rbac`
+(roles, bindings, requests), `cluster` (consistent clusters), `registry` (the names a rule file uses).
 """
 
+from .cluster import clusters, netpol_clusters, rbac_clusters
+from .objects import (
+    limitrange_lists,
+    limitranges,
+    namespaces,
+    networkpolicies,
+    resourcequota_lists,
+    resourcequotas,
+    serviceaccounts,
+    services,
+)
+from .rbac import clusterrolebindings, clusterroles, rbac_requests, rolebindings, roles
 from .registry import GENERATORS, Generator, Param
+from .values import (
+    dns1035_labels,
+    dns_labels,
+    dns_subdomains,
+    label_keys,
+    label_sets,
+    label_values,
+    quantities,
+    selector_strings,
+    selectors,
+)
+from .workload import (
+    cronjobs,
+    daemonsets,
+    deployments,
+    jobs,
+    pod_specs,
+    pods,
+    replicasets,
+    replicationcontrollers,
+    statefulsets,
+    workloads,
+)
 
-__all__ = ["GENERATORS", "Generator", "Param"]
+__all__ = [
+    "GENERATORS", "Generator", "Param", "clusterrolebindings", "clusterroles", "clusters", "cronjobs",
+    "daemonsets", "deployments", "dns1035_labels", "dns_labels", "dns_subdomains", "jobs", "label_keys",
+    "label_sets", "label_values", "limitrange_lists", "limitranges", "namespaces", "netpol_clusters",
+    "networkpolicies", "pod_specs", "pods", "quantities", "rbac_clusters", "rbac_requests", "replicasets",
+    "replicationcontrollers", "resourcequota_lists", "resourcequotas", "rolebindings", "roles",
+    "selector_strings", "selectors", "serviceaccounts", "services", "statefulsets", "workloads",
+]

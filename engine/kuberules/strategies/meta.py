@@ -25,3 +25,4 @@ def metadata(name: str, namespace: str | None = None, labels: dict[str, str] | N
 def namespace_or_drawn(namespace: str | None) -> st.SearchStrategy[str]:
     """The namespace asked for, else a drawn one (`default` first)."""
     return st.just(namespace) if namespace is not None else values.namespace_names()
+

@@ -9,13 +9,14 @@ shrinking goes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from hypothesis import strategies as st
 
 from . import values
+from .choices import one_in, pick
 from .meta import Obj, metadata, namespace_or_drawn
-from .workloads import PORT_NAMES, PORT_NUMBERS, PROTOCOLS, RESOURCES
+from .workload import PORT_NAMES, PORT_NUMBERS, PROTOCOLS, RESOURCES
 
 
 # --- Namespace and ServiceAccount ---------------------------------------------------------------
@@ -30,12 +31,15 @@ def namespaces(draw: st.DrawFn, name: str | None = None) -> Obj:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(name, labels=labels)}
 
 
+_ACCOUNT_NAMES = st.sampled_from(("default", "builder", "ci-bot", "x1", "9-runner"))
+
+
 @st.composite
 def serviceaccounts(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
     """A ServiceAccount (`default` first): sometimes automountServiceAccountToken, sometimes an image
     pull secret."""
     sa: Obj = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(
-        name or draw(st.one_of(st.just("default"), values.dns_labels())), draw(namespace_or_drawn(namespace)))}
+        name or draw(_ACCOUNT_NAMES), draw(namespace_or_drawn(namespace)))}
     if draw(st.booleans()):
         sa["automountServiceAccountToken"] = draw(st.booleans())
     if draw(st.booleans()):
@@ -47,15 +51,13 @@ def serviceaccounts(draw: st.DrawFn, namespace: str | None = None, name: str | N
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "Headless")
 
 
-@st.composite
 def _service_ports(draw: st.DrawFn) -> list[Obj]:
     """1-2 ports, unique by port and protocol, each named when there are two (validation wants that);
     targetPort absent (the port), a number, or a container port's name."""
     count = draw(st.integers(1, 2))
     numbers = draw(st.lists(st.sampled_from(PORT_NUMBERS), min_size=count, max_size=count, unique=True))
-    names = draw(st.permutations(PORT_NAMES))
     ports = []
-    for number, name in zip(numbers, names, strict=False):
+    for number, name in zip(numbers, PORT_NAMES, strict=False):
         port: Obj = {"port": number}
         if count > 1 or draw(st.booleans()):
             port["name"] = name
@@ -78,14 +80,17 @@ def services(draw: st.DrawFn, namespace: str | None = None, name: str | None = N
     drawn, or (sometimes, when not given) none: a service without selector whose endpoints are managed by
     hand; 1-2 ports with numeric or named target ports."""
     kind = draw(st.sampled_from(SERVICE_TYPES))
-    spec: Obj = {"ports": draw(_service_ports())}
+    explicit = draw(st.booleans())  # drawn for every type, so that shrinking finds the plain ClusterIP simplest
+    spec: Obj = {"ports": _service_ports(draw)}
     if kind == "Headless":
         spec["clusterIP"] = "None"
-    elif kind != "ClusterIP" or draw(st.booleans()):
+    elif explicit or kind != "ClusterIP":
         spec["type"] = kind
-    chosen = selector if selector is not None else draw(st.one_of(values.label_sets(1, 2), st.none()))
-    if chosen:
-        spec["selector"] = chosen
+    if selector is None:
+        drawn = draw(values.label_sets(1, 2))  # drawn either way, so that shrinking keeps a selector
+        selector = None if one_in(draw, 4) else drawn
+    if selector:
+        spec["selector"] = selector
     return {"apiVersion": "v1", "kind": "Service",
             "metadata": metadata(name or draw(values.dns1035_labels(15)), draw(namespace_or_drawn(namespace))),
             "spec": spec}
@@ -96,32 +101,30 @@ RATIOS = {"1": 1000, "2": 2000, "1500m": 1500, "4": 4000, "10": 10000}  # in tho
 LIMIT_TYPES = ("Container", "Pod", "PersistentVolumeClaim")
 
 
-@st.composite
 def _bounds(draw: st.DrawFn, resource: str, fields: tuple[str, ...]) -> dict[str, int]:
     """Some of `fields` (given in the order min, defaultRequest, default, max) with nondecreasing amounts."""
-    chosen = [f for f in fields if draw(st.integers(0, 2)) == 0]
-    amounts = sorted(draw(st.lists(values.amounts(resource), min_size=len(chosen), max_size=len(chosen))))
+    chosen = [f for f in fields if one_in(draw, 3)]
+    amounts = sorted(draw(values.amounts(resource)) for _ in chosen)
     return dict(zip(chosen, amounts, strict=True))
 
 
-@st.composite
-def limitrange_items(draw: st.DrawFn, type_: str) -> Obj:
+def _limitrange_item(draw: st.DrawFn, type_: str) -> Obj:
     """One item of `type_` ("Container", "Pod" or "PersistentVolumeClaim"), valid as ValidateLimitRange
     wants: min <= defaultRequest <= default <= max per resource, defaults only on Container items, a
     maxLimitRequestRatio of at least 1 and at most max/min, a min or max of storage on a PVC item."""
     item: Obj = {"type": type_}
     if type_ == "PersistentVolumeClaim":
-        bounds = draw(_bounds("storage", ("min", "max"))) or {"max": draw(values.amounts("storage"))}
+        bounds = _bounds(draw, "storage", ("min", "max")) or {"max": draw(values.amounts("storage"))}
         for field, amount in bounds.items():
-            item[field] = {"storage": draw(values.quantity_text("storage", amount))}
+            item[field] = {"storage": values.spell(draw, "storage", amount)}
         return item
     fields = ("min", "defaultRequest", "default", "max") if type_ == "Container" else ("min", "max")
     for resource in RESOURCES:
-        bounds = draw(_bounds(resource, fields))
+        bounds = _bounds(draw, resource, fields)
         for field, amount in bounds.items():
-            item.setdefault(field, {})[resource] = draw(values.quantity_text(resource, amount))
-        if draw(st.integers(0, 3)) == 0:
-            ratio = draw(st.sampled_from(list(RATIOS)))
+            item.setdefault(field, {})[resource] = values.spell(draw, resource, amount)
+        if one_in(draw, 4):
+            ratio = draw(st.sampled_from(tuple(RATIOS)))
             if "min" not in bounds or "max" not in bounds or RATIOS[ratio] * bounds["min"] <= 1000 * bounds["max"]:
                 item.setdefault("maxLimitRequestRatio", {})[resource] = ratio
     return item
@@ -135,7 +138,7 @@ def limitranges(draw: st.DrawFn, namespace: str | None = None, name: str | None 
     types = draw(st.lists(st.sampled_from(LIMIT_TYPES), min_size=1, max_size=3, unique=True))
     return {"apiVersion": "v1", "kind": "LimitRange",
             "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
-            "spec": {"limits": [draw(limitrange_items(t)) for t in types]}}
+            "spec": {"limits": [_limitrange_item(draw, t) for t in types]}}
 
 
 @st.composite
@@ -155,26 +158,25 @@ COMPUTE_SCOPES = ((), ("NotTerminating",), ("Terminating",), ("NotBestEffort",),
 PRIORITY_CLASSES = ("high", "low")
 
 
-def _quota_text(name: str, amount: int) -> st.SearchStrategy[str]:
+def _quota_text(draw: st.DrawFn, name: str, amount: int) -> str:
     """An amount of a quota resource: cpu and memory in any spelling, counts as whole numbers."""
     if name.endswith("cpu"):
-        return values.quantity_text("cpu", amount)
+        return values.spell(draw, "cpu", amount)
     if name.endswith(("memory", "storage")):
-        return values.quantity_text("memory", amount)
-    return st.just(str(amount))
+        return values.spell(draw, "memory", amount)
+    return str(amount)
 
 
-def _quota_amounts(name: str) -> st.SearchStrategy[int]:
+def _quota_amount(draw: st.DrawFn, name: str) -> int:
+    """Room for a few containers' worth of cpu or memory; up to 20 objects of a count."""
     if name.endswith(("cpu", "memory", "storage")):
-        unit = "cpu" if name.endswith("cpu") else "memory"
-        return values.amounts(unit).map(lambda a: a * 4)
-    return st.integers(0, 20)
+        return draw(values.amounts("cpu" if name.endswith("cpu") else "memory")) * 4
+    return draw(st.integers(0, 20))
 
 
-@st.composite
 def _scopes(draw: st.DrawFn, names: list[str]) -> Obj:
     """spec.scopes or spec.scopeSelector suiting `names` (IsResourceQuotaScopeValidForResource), or neither."""
-    if names == ["pods"] and draw(st.integers(0, 3)) == 0:
+    if names == ["pods"] and one_in(draw, 4):
         return {"scopes": ["BestEffort"]}
     if not set(names) <= set(COMPUTE):
         return {}
@@ -199,16 +201,16 @@ def resourcequotas(draw: st.DrawFn, namespace: str | None = None, name: str | No
     scopeSelector that suit them; a status as the quota controller leaves it (status.hard = spec.hard and
     some usage within hard), or over hard (usage admitted before the quota shrank), or no status yet."""
     names = draw(st.lists(st.sampled_from(COMPUTE + OBJECT_COUNTS + STORAGE), min_size=1, max_size=4, unique=True))
-    hard_amounts = {n: draw(_quota_amounts(n)) for n in names}
-    hard = {n: draw(_quota_text(n, a)) for n, a in hard_amounts.items()}
+    hard_amounts = {n: _quota_amount(draw, n) for n in names}
+    hard = {n: _quota_text(draw, n, a) for n, a in hard_amounts.items()}
     quota: Obj = {"apiVersion": "v1", "kind": "ResourceQuota",
                   "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
-                  "spec": {"hard": hard, **draw(_scopes(names))}}
+                  "spec": {"hard": hard, **_scopes(draw, names)}}
     usage = draw(st.sampled_from(("none", "within", "over")))
     if usage != "none":
         used = {n: draw(st.integers(0, a)) if usage == "within" else a + draw(st.integers(1, 3)) * (a // 4 or 1)
                 for n, a in hard_amounts.items()}
-        quota["status"] = {"hard": dict(hard), "used": {n: draw(_quota_text(n, u)) for n, u in used.items()}}
+        quota["status"] = {"hard": dict(hard), "used": {n: _quota_text(draw, n, u) for n, u in used.items()}}
     return quota
 
 
@@ -232,48 +234,58 @@ CIDRS = {
 POLICY_TYPES = (None, ("Ingress",), ("Egress",), ("Ingress", "Egress"))
 
 
-@st.composite
-def ip_blocks(draw: st.DrawFn) -> Obj:
+def _ip_block(draw: st.DrawFn) -> Obj:
     """An ipBlock: a CIDR (IPv4 or IPv6), sometimes with excepts strictly inside it."""
-    cidr = draw(st.sampled_from(sorted(CIDRS)))
+    cidr = draw(st.sampled_from(tuple(CIDRS)))
     block: Obj = {"cidr": cidr}
-    excepts = draw(st.lists(st.sampled_from(CIDRS[cidr]), unique=True, max_size=2)) if CIDRS[cidr] else []
+    excepts = [e for e in CIDRS[cidr] if draw(st.booleans())]
     if excepts:
         block["except"] = excepts
     return block
 
 
-def _selector(pod_labels: Sequence[dict[str, str]]) -> st.SearchStrategy[Obj]:
-    """A selector of one of the given label sets (so that it selects a known pod), or any selector."""
-    if pod_labels:
-        return st.one_of(st.sampled_from(list(pod_labels)).flatmap(values.selectors), values.selectors())
-    return values.selectors()
+def _selector(draw: st.DrawFn, labels: Sequence[dict[str, str]]) -> Obj:
+    """A selector of one of the given label sets (so that it selects a known pod or namespace), or any."""
+    if labels and draw(st.booleans()):
+        return values.selector_of(draw, pick(draw, labels))
+    return values.selector_of(draw)
 
 
-@st.composite
-def peers(draw: st.DrawFn, pod_labels: Sequence[dict[str, str]] = (),
-          namespace_labels: Sequence[dict[str, str]] = ()) -> Obj:
-    """A peer: a podSelector, a namespaceSelector, both in one peer (pods in the selected namespaces),
-    or an ipBlock. Given the labels of pods and namespaces, selectors often select some of them."""
-    shape = draw(st.sampled_from(("pod", "namespace", "both", "ipBlock")))
-    if shape == "ipBlock":
-        return {"ipBlock": draw(ip_blocks())}
-    out: Obj = {}
-    if shape in ("pod", "both"):
-        out["podSelector"] = draw(_selector(pod_labels))
-    if shape in ("namespace", "both"):
-        out["namespaceSelector"] = draw(_selector(namespace_labels))
-    return out
+class _Vocabulary:
+    """The labels of the pods and namespaces a policy's selectors aim at (none: any selector)."""
+
+    def __init__(self, pod_labels: Sequence[dict[str, str]], namespace_labels: Sequence[dict[str, str]]) -> None:
+        self.pods, self.namespaces = tuple(pod_labels), tuple(namespace_labels)
+
+    def peer(self, draw: st.DrawFn) -> Obj:
+        """A peer: a podSelector, a namespaceSelector, both in one peer (pods in the selected namespaces),
+        or an ipBlock."""
+        shape = draw(st.sampled_from(("pod", "namespace", "both", "ipBlock")))
+        if shape == "ipBlock":
+            return {"ipBlock": _ip_block(draw)}
+        out: Obj = {}
+        if shape in ("pod", "both"):
+            out["podSelector"] = _selector(draw, self.pods)
+        if shape in ("namespace", "both"):
+            out["namespaceSelector"] = _selector(draw, self.namespaces)
+        return out
+
+    def rule(self, draw: st.DrawFn, peers_key: str) -> Obj:
+        """An ingress (peers under `from`) or egress (`to`) rule: peers and ports absent, empty or listed."""
+        out: Obj = {}
+        for key, element in ((peers_key, self.peer), ("ports", _policy_port)):
+            chosen = _absent_empty_or(draw, element)
+            if chosen is not None:
+                out[key] = chosen
+        return out
 
 
-@st.composite
-def policy_ports(draw: st.DrawFn) -> Obj:
+def _policy_port(draw: st.DrawFn) -> Obj:
     """A NetworkPolicyPort: a number, a container port's name, a range (port and endPort), or none (every
     port); a protocol sometimes."""
     shape = draw(st.sampled_from(("number", "name", "range", "none")))
-    out: Obj = {}
-    if draw(st.booleans()):
-        out["protocol"] = draw(st.sampled_from(PROTOCOLS))
+    protocol = draw(st.sampled_from((None, *PROTOCOLS)))
+    out: Obj = {} if protocol is None else {"protocol": protocol}
     if shape == "name":
         out["port"] = draw(st.sampled_from(PORT_NAMES))
     elif shape != "none":
@@ -283,20 +295,12 @@ def policy_ports(draw: st.DrawFn) -> Obj:
     return out
 
 
-def _absent_empty_or(element: st.SearchStrategy[Obj]) -> st.SearchStrategy[list[Obj] | None]:
-    """Absent, empty (for peers and ports: everything) or 1-2 elements."""
-    return st.one_of(st.none(), st.just([]), st.lists(element, min_size=1, max_size=2))
-
-
-@st.composite
-def _policy_rules(draw: st.DrawFn, peers_key: str, pod_labels: Sequence[dict[str, str]],
-                  namespace_labels: Sequence[dict[str, str]]) -> Obj:
-    out: Obj = {}
-    for key, element in ((peers_key, peers(pod_labels, namespace_labels)), ("ports", policy_ports())):
-        chosen = draw(_absent_empty_or(element))
-        if chosen is not None:
-            out[key] = chosen
-    return out
+def _absent_empty_or(draw: st.DrawFn, element: Callable[[st.DrawFn], Obj]) -> list[Obj] | None:
+    """Absent, empty (for rules: none allowed; for peers and ports: everything) or 1-2 elements."""
+    shape = draw(st.sampled_from(("absent", "empty", "listed")))
+    if shape == "absent":
+        return None
+    return [element(draw) for _ in range(draw(st.integers(1, 2)))] if shape == "listed" else []
 
 
 @st.composite
@@ -304,14 +308,17 @@ def networkpolicies(draw: st.DrawFn, namespace: str | None = None, name: str | N
                     pod_labels: Sequence[dict[str, str]] = (), namespace_labels: Sequence[dict[str, str]] = ()) -> Obj:
     """A NetworkPolicy: a podSelector (empty: every pod of the namespace); policyTypes absent or any of
     Ingress, Egress, both; ingress and egress rules absent, empty (deny all) or 1-2 rules, each with
-    peers and ports absent, empty (everything) or listed (see `peers`, `policy_ports`). Given the labels
-    of pods and namespaces, the selectors often select some of them."""
-    spec: Obj = {"podSelector": draw(_selector(pod_labels))}
+    peers and ports absent, empty (everything) or listed. A peer is a podSelector, a namespaceSelector,
+    both in one peer, or an ipBlock (IPv4 or IPv6, sometimes with excepts); a port a number, a named
+    port, a range with endPort, or only a protocol. Given the labels of pods and namespaces, selectors
+    often select some of them."""
+    vocabulary = _Vocabulary(pod_labels, namespace_labels)
+    spec: Obj = {"podSelector": _selector(draw, vocabulary.pods)}
     types = draw(st.sampled_from(POLICY_TYPES))
     if types is not None:
         spec["policyTypes"] = list(types)
     for key, peers_key in (("ingress", "from"), ("egress", "to")):
-        rules = draw(_absent_empty_or(_policy_rules(peers_key, pod_labels, namespace_labels)))
+        rules = _absent_empty_or(draw, lambda d, k=peers_key: vocabulary.rule(d, k))
         if rules is not None:
             spec[key] = rules
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ..k8s.labels import selector_from_label_selector
 from . import values
+from .choices import one_in, pick
 from .meta import Obj, metadata, namespace_or_drawn
 
 API_VERSION = "rbac.authorization.k8s.io/v1"
@@ -38,51 +39,62 @@ def _some(options: Sequence[str], most: int) -> st.SearchStrategy[list[str]]:
 
 
 # --- rules --------------------------------------------------------------------------------------
-@st.composite
-def resource_rules(draw: st.DrawFn) -> Obj:
-    """A rule on resources: verbs (`*` among them), API groups (`*` too), resources with subresources and
-    wildcards (`*`, `*/scale`), and a third of the time resourceNames."""
+def resource_rule_of(draw: st.DrawFn) -> Obj:
+    """Draw a rule on resources (see `resource_rules`)."""
     rule: Obj = {"verbs": draw(_some(VERBS, 3)), "apiGroups": draw(_some(API_GROUPS, 2)),
                  "resources": draw(_some(RESOURCES, 3))}
-    if draw(st.integers(0, 2)) == 0:
+    if one_in(draw, 3):
         rule["resourceNames"] = draw(_some(RESOURCE_NAMES, 2))
     return rule
 
 
 @st.composite
-def url_rules(draw: st.DrawFn) -> Obj:
-    """A rule on non-resource URLs, exact or ending in `*` (only ClusterRoles may hold them)."""
+def resource_rules(draw: st.DrawFn) -> Obj:
+    """A rule on resources: verbs (`*` among them), API groups (`*` too), resources with subresources and
+    wildcards (`*`, `*/scale`), and a third of the time resourceNames."""
+    return resource_rule_of(draw)
+
+
+def url_rule_of(draw: st.DrawFn) -> Obj:
+    """Draw a rule on non-resource URLs (see `url_rules`)."""
     return {"verbs": draw(_some(("get", "post", "*"), 2)), "nonResourceURLs": draw(_some(URLS, 2))}
 
 
-def rule_lists(urls: bool) -> st.SearchStrategy[list[Obj]]:
-    """0-3 rules; with `urls`, one rule in four on non-resource URLs."""
-    rule = st.one_of(resource_rules(), resource_rules(), resource_rules(), url_rules()) if urls else resource_rules()
-    return st.lists(rule, max_size=3)
+@st.composite
+def url_rules(draw: st.DrawFn) -> Obj:
+    """A rule on non-resource URLs, exact or ending in `*` (only ClusterRoles may hold them)."""
+    return url_rule_of(draw)
+
+
+def rules_of(draw: st.DrawFn, urls: bool) -> list[Obj]:
+    """0-3 rules; with `urls`, about one in four on non-resource URLs."""
+    return [url_rule_of(draw) if urls and one_in(draw, 4) else resource_rule_of(draw)
+            for _ in range(draw(st.integers(0, 3)))]
 
 
 # --- roles --------------------------------------------------------------------------------------
-def _role_names() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(("view", "edit", "admin", "reader")), values.dns_subdomains())
+_ROLE_NAMES = st.sampled_from(("view", "edit", "admin", "reader", *values.dns_subdomains().elements))
 
 
 @st.composite
 def roles(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
     """A Role: 0-3 resource rules (see `resource_rules`)."""
     return {"apiVersion": API_VERSION, "kind": "Role",
-            "metadata": metadata(name or draw(_role_names()), draw(namespace_or_drawn(namespace))),
-            "rules": draw(rule_lists(urls=False))}
+            "metadata": metadata(name or draw(_ROLE_NAMES), draw(namespace_or_drawn(namespace))),
+            "rules": rules_of(draw, urls=False)}
 
 
-def aggregation_selectors() -> st.SearchStrategy[Obj]:
-    """A clusterRoleSelector: the aggregation label by matchLabels, by In or Exists, or a drawn selector."""
-    return st.one_of(
-        st.sampled_from(AGGREGATE_VALUES).map(lambda v: {"matchLabels": {AGGREGATE_KEY: v}}),
-        _some(AGGREGATE_VALUES, 2).map(lambda vs: {"matchExpressions": [
-            {"key": AGGREGATE_KEY, "operator": "In", "values": vs}]}),
-        st.just({"matchExpressions": [{"key": AGGREGATE_KEY, "operator": "Exists"}]}),
-        values.selectors(),
-    )
+def _aggregation_selector(draw: st.DrawFn) -> Obj:
+    """A clusterRoleSelector: the aggregation label by matchLabels, by In or Exists, or any selector."""
+    shape = draw(st.sampled_from(("matchLabels", "In", "Exists", "any")))
+    if shape == "matchLabels":
+        return {"matchLabels": {AGGREGATE_KEY: draw(st.sampled_from(AGGREGATE_VALUES))}}
+    if shape == "In":
+        chosen = draw(_some(AGGREGATE_VALUES, 2))
+        return {"matchExpressions": [{"key": AGGREGATE_KEY, "operator": "In", "values": chosen}]}
+    if shape == "Exists":
+        return {"matchExpressions": [{"key": AGGREGATE_KEY, "operator": "Exists"}]}
+    return values.selector_of(draw)
 
 
 @st.composite
@@ -92,19 +104,18 @@ def clusterroles(draw: st.DrawFn, name: str | None = None, aggregated: bool | No
     clusterRoleSelectors and no rules of its own yet (the controller writes them)."""
     labels = {AGGREGATE_KEY: draw(st.sampled_from(AGGREGATE_VALUES))} if draw(st.booleans()) else None
     role: Obj = {"apiVersion": API_VERSION, "kind": "ClusterRole",
-                 "metadata": metadata(name or draw(_role_names()), labels=labels)}
-    if aggregated or (aggregated is None and draw(st.integers(0, 3)) == 0):
-        role["aggregationRule"] = {"clusterRoleSelectors": draw(st.lists(aggregation_selectors(), min_size=1,
-                                                                         max_size=2))}
+                 "metadata": metadata(name or draw(_ROLE_NAMES), labels=labels)}
+    if aggregated or (aggregated is None and one_in(draw, 4)):
+        selectors = [_aggregation_selector(draw) for _ in range(draw(st.integers(1, 2)))]
+        role["aggregationRule"] = {"clusterRoleSelectors": selectors}
     else:
-        role["rules"] = draw(rule_lists(urls=True))
+        role["rules"] = rules_of(draw, urls=True)
     return role
 
 
 # --- bindings -----------------------------------------------------------------------------------
-@st.composite
-def subjects(draw: st.DrawFn, namespaces: Sequence[str] = ("default",), cluster_wide: bool = False,
-             accounts: Sequence[tuple[str, str]] = ()) -> Obj:
+def _subject(draw: st.DrawFn, namespaces: Sequence[str], cluster_wide: bool,
+             accounts: Sequence[tuple[str, str]]) -> Obj:
     """A User, a Group, or a ServiceAccount (given `accounts` as (namespace, name), one of them). A
     ClusterRoleBinding's service account names its namespace; a RoleBinding's may leave it out (then it
     is the binding's own)."""
@@ -113,9 +124,9 @@ def subjects(draw: st.DrawFn, namespaces: Sequence[str] = ("default",), cluster_
         names = USERS if kind == "User" else GROUPS
         return {"kind": kind, "apiGroup": RBAC_GROUP, "name": draw(st.sampled_from(names))}
     if accounts:
-        namespace, name = draw(st.sampled_from(list(accounts)))
+        namespace, name = pick(draw, accounts)
     else:
-        namespace, name = draw(st.sampled_from(list(namespaces))), draw(st.sampled_from(SERVICE_ACCOUNTS))
+        namespace, name = pick(draw, namespaces), draw(st.sampled_from(SERVICE_ACCOUNTS))
     subject: Obj = {"kind": "ServiceAccount", "name": name}
     if cluster_wide or draw(st.booleans()):
         subject["namespace"] = namespace
@@ -126,14 +137,15 @@ def subjects(draw: st.DrawFn, namespaces: Sequence[str] = ("default",), cluster_
 def rolebindings(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
                  role_refs: Sequence[tuple[str, str]] = (), accounts: Sequence[tuple[str, str]] = ()) -> Obj:
     """A RoleBinding to a Role or a ClusterRole (given `role_refs` as (kind, name), one of them), with 1-3
-    subjects of each kind (see `subjects`)."""
+    subjects: Users, Groups, ServiceAccounts (one of `accounts`, as (namespace, name), when given), with or
+    without their namespace."""
     ns = draw(namespace_or_drawn(namespace))
-    kind, role = draw(st.sampled_from(list(role_refs))) if role_refs else (
-        draw(st.sampled_from(("Role", "ClusterRole"))), draw(_role_names()))
+    kind, role = pick(draw, role_refs) if role_refs else (
+        draw(st.sampled_from(("Role", "ClusterRole"))), draw(_ROLE_NAMES))
     own = [a for a in accounts if a[0] == ns] or accounts
     return {"apiVersion": API_VERSION, "kind": "RoleBinding",
             "metadata": metadata(name or draw(values.dns_subdomains()), ns),
-            "subjects": draw(st.lists(subjects((ns,), accounts=own), min_size=1, max_size=3)),
+            "subjects": [_subject(draw, (ns,), False, own) for _ in range(draw(st.integers(1, 3)))],
             "roleRef": {"apiGroup": RBAC_GROUP, "kind": kind, "name": role}}
 
 
@@ -142,23 +154,23 @@ def clusterrolebindings(draw: st.DrawFn, name: str | None = None, roles: Sequenc
                         namespaces: Sequence[str] = ("default",), accounts: Sequence[tuple[str, str]] = ()) -> Obj:
     """A ClusterRoleBinding to a ClusterRole (one of `roles` when given), with 1-3 subjects; service
     account subjects name their namespace, as validation requires."""
-    role = draw(st.sampled_from(list(roles))) if roles else draw(_role_names())
+    role = pick(draw, roles) if roles else draw(_ROLE_NAMES)
     return {"apiVersion": API_VERSION, "kind": "ClusterRoleBinding",
             "metadata": metadata(name or draw(values.dns_subdomains())),
-            "subjects": draw(st.lists(subjects(namespaces, True, accounts), min_size=1, max_size=3)),
+            "subjects": [_subject(draw, namespaces, True, accounts) for _ in range(draw(st.integers(1, 3)))],
             "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role}}
 
 
 # --- requests -----------------------------------------------------------------------------------
 REQUEST_VERBS = ("get", "list", "watch", "create", "update", "delete", "bind", "escalate", "impersonate")
-REQUEST_RESOURCES = {"": ("pods", "secrets", "configmaps"), "apps": ("deployments", "replicasets"),
-                     "batch": ("jobs",), RBAC_GROUP: ("roles", "clusterroles")}
+# (apiGroup, resource) in one list: one draw each, so every request costs the shrinker the same.
+REQUEST_RESOURCES = (("", "pods"), ("", "secrets"), ("", "configmaps"), ("apps", "deployments"),
+                     ("apps", "replicasets"), ("batch", "jobs"), (RBAC_GROUP, "roles"), (RBAC_GROUP, "clusterroles"))
 SUBRESOURCES = ("", "exec", "log", "scale", "status")
 PATHS = ("/healthz", "/healthz/ready", "/metrics", "/api", "/api/v1", "/apis")
 
 
-@st.composite
-def _users(draw: st.DrawFn, namespaces: Sequence[str]) -> Obj:
+def _user(draw: st.DrawFn, namespaces: Sequence[str]) -> Obj:
     """Who asks: a user, a service account (system:serviceaccount:<ns>:<name>) or system:anonymous,
     with 0-2 groups besides those the authenticators add."""
     accounts = [f"system:serviceaccount:{ns}:{sa}" for ns in namespaces for sa in SERVICE_ACCOUNTS]
@@ -173,15 +185,15 @@ def rbac_requests(draw: st.DrawFn, namespace: str | None = None) -> Obj:
     cluster-wide: namespace ""), or {"user", "groups", "verb", "path"} for a non-resource URL. Pass
     `kubernetes.rbac.user(r.user, r.groups)` and the map itself to `kubernetes.rbac.authorize`."""
     ns = draw(namespace_or_drawn(namespace))
-    out = draw(_users([ns]))
-    if draw(st.integers(0, 3)) == 0:
+    out = _user(draw, [ns])
+    group, kind = draw(st.sampled_from(REQUEST_RESOURCES))
+    resource = {"verb": draw(st.sampled_from(REQUEST_VERBS)), "apiGroup": group, "resource": kind,
+                "subresource": draw(st.sampled_from(SUBRESOURCES)),
+                "name": draw(st.sampled_from(("", *RESOURCE_NAMES, "other"))),
+                "namespace": draw(st.sampled_from((ns, "")))}
+    if one_in(draw, 4):  # after the resource's draws, so that shrinking prefers a resource request
         return {**out, "verb": draw(st.sampled_from(("get", "post"))), "path": draw(st.sampled_from(PATHS))}
-    group = draw(st.sampled_from(list(REQUEST_RESOURCES)))
-    return {**out, "verb": draw(st.sampled_from(REQUEST_VERBS)), "apiGroup": group,
-            "resource": draw(st.sampled_from(REQUEST_RESOURCES[group])),
-            "subresource": draw(st.sampled_from(SUBRESOURCES)),
-            "name": draw(st.sampled_from(("", *RESOURCE_NAMES, "other"))),
-            "namespace": draw(st.sampled_from((ns, "")))}
+    return {**out, **resource}
 
 
 # --- aggregation --------------------------------------------------------------------------------

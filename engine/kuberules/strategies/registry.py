@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from . import clusters, objects, rbac, values, workloads
+from . import cluster, objects, rbac, values, workload
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,16 @@ def _namespaced(name: str, build: Callable[..., SearchStrategy[Any]], yields: st
 GENERATORS: dict[str, Generator] = {
     g.name: g
     for g in (
-        Generator("pods", (*NAMESPACE, Param("status", "bool")), workloads.pods,
+        Generator("pods", (*NAMESPACE, Param("status", "bool")), workload.pods,
                   "a Pod (with container statuses when status is true)"),
-        _namespaced("deployments", workloads.deployments, "a Deployment"),
-        _namespaced("statefulsets", workloads.statefulsets, "a StatefulSet"),
-        _namespaced("daemonsets", workloads.daemonsets, "a DaemonSet"),
-        _namespaced("replicasets", workloads.replicasets, "a ReplicaSet"),
-        _namespaced("replicationcontrollers", workloads.replicationcontrollers, "a ReplicationController"),
-        _namespaced("jobs", workloads.jobs, "a Job"),
-        _namespaced("cronjobs", workloads.cronjobs, "a CronJob"),
-        _namespaced("workloads", workloads.workloads, "a Pod or a workload of any kind"),
+        _namespaced("deployments", workload.deployments, "a Deployment"),
+        _namespaced("statefulsets", workload.statefulsets, "a StatefulSet"),
+        _namespaced("daemonsets", workload.daemonsets, "a DaemonSet"),
+        _namespaced("replicasets", workload.replicasets, "a ReplicaSet"),
+        _namespaced("replicationcontrollers", workload.replicationcontrollers, "a ReplicationController"),
+        _namespaced("jobs", workload.jobs, "a Job"),
+        _namespaced("cronjobs", workload.cronjobs, "a CronJob"),
+        _namespaced("workloads", workload.workloads, "a Pod or a workload of any kind"),
         _namespaced("services", objects.services, "a Service"),
         Generator("namespaces", (), objects.namespaces, "a Namespace"),
         _namespaced("serviceaccounts", objects.serviceaccounts, "a ServiceAccount"),
@@ -72,11 +72,11 @@ GENERATORS: dict[str, Generator] = {
         _namespaced("rolebindings", rbac.rolebindings, "a RoleBinding"),
         Generator("clusterrolebindings", (), rbac.clusterrolebindings, "a ClusterRoleBinding"),
         _namespaced("networkpolicies", objects.networkpolicies, "a NetworkPolicy"),
-        Generator("clusters", SIZE, _sized(clusters.clusters, "namespaces", "workloads_per_namespace", "policies",
+        Generator("clusters", SIZE, _sized(cluster.clusters, "namespaces", "workloads_per_namespace", "policies",
                                            "bindings"), "the objects of a consistent cluster (a list)"),
-        Generator("rbac_clusters", SIZE, _sized(clusters.rbac_clusters, "namespaces", "roles", "bindings"),
+        Generator("rbac_clusters", SIZE, _sized(cluster.rbac_clusters, "namespaces", "roles", "bindings"),
                   "the RBAC objects of a consistent cluster (a list)"),
-        Generator("netpol_clusters", SIZE, _sized(clusters.netpol_clusters, "namespaces", "pods", "policies"),
+        Generator("netpol_clusters", SIZE, _sized(cluster.netpol_clusters, "namespaces", "pods", "policies"),
                   "namespaces, pods and NetworkPolicies of a cluster (a list)"),
         _namespaced("rbac_requests", rbac.rbac_requests,
                     "a request with who asks: {user, groups, verb, apiGroup, resource, subresource, name, "

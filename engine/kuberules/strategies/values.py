@@ -2,44 +2,52 @@
 
 Every strategy starts from the plainest value (`web`, `app`, `500m`) so that a shrunk counterexample reads
 like a hand-written manifest; the odd-but-valid spellings come from the same amounts, written another way.
+
+Strategies are built once (module constants, `functools.cache`) and the pieces of bigger values are drawn
+by plain functions taking `draw` (`spell`, `selector_of`): building a strategy object per draw costs more
+than the draw itself, and the object strategies draw thousands of these.
 """
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
 
 from ..k8s.quantity import Quantity
+from .choices import some
 
 MI = 1024**2
 GI = 1024**3
 _BINARY = (("Ei", 1024**6), ("Pi", 1024**5), ("Ti", 1024**4), ("Gi", GI), ("Mi", MI), ("Ki", 1024))
 _DECIMAL = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+RESOURCES = ("cpu", "memory", "storage")
+
 
 # --- quantities ---------------------------------------------------------------------------------
-_ROUND_AMOUNTS = {  # in each resource's base unit: millicores for cpu, bytes for the others
-    "cpu": (100, 500, 1000, 250, 2000, 50, 1500),
-    "memory": (128 * MI, 256 * MI, GI, 512 * MI, 2 * GI, 64 * MI, 1536 * MI),
-    "storage": (GI, 10 * GI, 5 * GI, 100 * GI, 512 * MI),
+# Amounts come from short lists, round ones first: one draw each, and the same amounts turn up again
+# and again, so that equal values (where boundary bugs hide) are common.
+_AMOUNTS = {  # in each resource's base unit: millicores for cpu, bytes for the others
+    "cpu": (100, 500, 1000, 250, 2000, 50, 1500, 4000, 1, 10, 125, 333, 750, 1234, 2500, 3001, 7999, 8000),
+    "memory": (128 * MI, 256 * MI, GI, 512 * MI, 2 * GI, 64 * MI, 1536 * MI, 4 * GI, 8 * GI, MI, 100 * MI,
+               300 * MI, 1000 * MI, 2560 * MI, 512 * 1024, 10**8, 5 * 10**8, 10**9, 2 * 10**9, 129 * 10**6,
+               1500 * 10**6),
+    "storage": (GI, 10 * GI, 5 * GI, 100 * GI, 512 * MI, 20 * GI, 10**9, 50 * 10**9, 10**11, 1536 * MI),
 }
+_AMOUNT_STRATEGIES = {resource: st.sampled_from(options) for resource, options in _AMOUNTS.items()}
 
 
 def amounts(resource: str) -> st.SearchStrategy[int]:
-    """An amount of `resource` ("cpu": millicores 1..8000; "memory", "storage": bytes) in the range real
-    manifests use: round amounts first, then any whole millicore, mebibyte or megabyte."""
-    if resource == "cpu":
-        return st.one_of(st.sampled_from(_ROUND_AMOUNTS["cpu"]), st.integers(1, 8000))
-    top = 8192 if resource == "memory" else 102400
-    return st.one_of(
-        st.sampled_from(_ROUND_AMOUNTS[resource]),
-        st.integers(1, top).map(lambda n: n * MI),
-        st.integers(1, top).map(lambda n: n * 10**6),
-    )
+    """An amount of `resource` ("cpu": millicores up to 8 cores; "memory", "storage": bytes up to 8Gi and
+    100Gi) in the range real manifests use: round amounts first, then odd ones (1m, 333m, 129e6 bytes)."""
+    return _AMOUNT_STRATEGIES[resource]
 
 
-def spellings(resource: str, amount: int) -> list[str]:
+@cache
+def spellings(resource: str, amount: int) -> tuple[str, ...]:
     """Every way this module writes `amount` of `resource`, all parsing to the same quantity, the
     canonical form (Quantity.String) first: millicores, fractions, exponents, micro units for cpu;
     binary and decimal suffixes, exponents, plain bytes and binary fractions for bytes."""
@@ -53,114 +61,143 @@ def spellings(resource: str, amount: int) -> list[str]:
                   if amount % size and (amount * 2) % size == 0]
         forms.append(str(amount))
     canonical = str(Quantity.parse(forms[0]))
-    return [canonical, *dict.fromkeys(f for f in forms if f != canonical)]
+    return (canonical, *dict.fromkeys(f for f in forms if f != canonical))
 
 
-def quantity_text(resource: str, amount: int) -> st.SearchStrategy[str]:
-    """One spelling of `amount` (see `spellings`); shrinks to the canonical one."""
-    return st.sampled_from(spellings(resource, amount))
+def spell(draw: st.DrawFn, resource: str, amount: int) -> str:
+    """One spelling of `amount` (see `spellings`), drawn; shrinks to the canonical one."""
+    forms = spellings(resource, amount)
+    return forms[draw(st.integers(0, len(forms) - 1))]
 
 
+@cache
 def quantities(resource: str = "cpu") -> st.SearchStrategy[str]:
     """A quantity of "cpu", "memory" or "storage" as a manifest writes it: canonical (`500m`, `1Gi`) or
     odd but valid (`0.5`, `500e-3`, `500000u`, `1073741824`, `1.5Gi`, `2e9`, `1G`)."""
-    return amounts(resource).flatmap(lambda a: quantity_text(resource, a))
+    if resource not in _AMOUNTS:
+        raise ValueError(f"quantities of {resource!r}: the resource is one of {', '.join(RESOURCES)}")
+    return st.composite(lambda draw: spell(draw, resource, draw(_AMOUNT_STRATEGIES[resource])))()
 
 
 # --- names --------------------------------------------------------------------------------------
-_COMMON_NAMES = ("web", "api", "db", "worker", "cache", "frontend", "backend", "a")
-_LOWER = "abcdefghijklmnopqrstuvwxyz"
-_DIGITS = "0123456789"
+# Names and labels come from vocabularies made once, simplest first: one draw each (a draw costs more
+# than anything else here), and a shrunk name is a plain word. The vocabularies still hold what is odd
+# but valid: digits first, double dashes, dots, underscores, capitals, and the longest name allowed.
+_DNS_WORDS = ("web", "api", "db", "worker", "cache", "frontend", "backend", "a", "x1", "9", "v2", "0db")
+_LONGEST_LABEL = "a" + "-b" * 31  # 63 characters
 
 
-@st.composite
-def _label_like(draw: st.DrawFn, first: str, middle: str, max_size: int) -> str:
-    """`first` + up to max_size-2 of `middle` + one of `first`: starts and ends with an alphanumeric."""
-    head = draw(st.sampled_from(first))
-    body = draw(st.text(middle, max_size=max_size - 2))
-    tail = draw(st.text(first, max_size=1)) if not body else draw(st.sampled_from(first))
-    return head + body + tail
+def _joined(words: tuple[str, ...], separators: tuple[str, ...]) -> tuple[str, ...]:
+    """The words, then pairs of words (one of the first three, one of the rest) joined by each separator."""
+    pairs = (a + sep + b for a, b in itertools.product(words[:3], words[6:]) for sep in separators)
+    return tuple(dict.fromkeys((*words, *pairs)))
 
 
-def dns_labels(max_size: int = 20) -> st.SearchStrategy[str]:
-    """A DNS-1123 label (lowercase alphanumerics and '-', alphanumeric at both ends, at most 63): a
-    common name or a generated one, with digits and dashes."""
-    return st.one_of(st.sampled_from(_COMMON_NAMES), _label_like(_LOWER + _DIGITS, _LOWER + _DIGITS + "-",
-                                                                  min(max_size, 63)))
+_DNS_LABELS = (*_joined(_DNS_WORDS, ("-", "", "--")), _LONGEST_LABEL)
 
 
-def dns1035_labels(max_size: int = 20) -> st.SearchStrategy[str]:
+@cache
+def dns_labels(max_size: int = 63) -> st.SearchStrategy[str]:
+    """A DNS-1123 label (lowercase alphanumerics and '-', alphanumeric at both ends, at most `max_size`,
+    at most 63): a common name, words joined by '-', '--' or nothing (`x1-9`, `web--0db`), one of 63."""
+    return st.sampled_from(tuple(n for n in _DNS_LABELS if len(n) <= max_size))
+
+
+@cache
+def dns1035_labels(max_size: int = 63) -> st.SearchStrategy[str]:
     """A DNS-1035 label (a DNS-1123 label that starts with a letter), as Service names must be."""
-    return st.one_of(st.sampled_from(_COMMON_NAMES), _label_like(_LOWER, _LOWER + _DIGITS + "-", min(max_size, 63)))
+    return st.sampled_from(tuple(n for n in _DNS_LABELS if len(n) <= max_size and n[0].isalpha()))
+
+
+_SUBDOMAIN_NAMES = (*_DNS_LABELS[:20], *(f"{a}.{b}" for a in _DNS_WORDS[:4] for b in ("example.com", "io", "x1")),
+                    "a.b.c", "9.web--x1.0db")
+_SUBDOMAINS = st.sampled_from(_SUBDOMAIN_NAMES)
 
 
 def dns_subdomains() -> st.SearchStrategy[str]:
     """A DNS-1123 subdomain: one to three DNS-1123 labels joined by dots."""
-    return st.lists(dns_labels(12), min_size=1, max_size=3).map(".".join)
+    return _SUBDOMAINS
+
+
+_NAMESPACES = st.sampled_from(("default", "prod", "dev", "team-a", *_DNS_LABELS[1:20]))
 
 
 def namespace_names() -> st.SearchStrategy[str]:
     """A namespace name (a DNS-1123 label), `default` first."""
-    return st.one_of(st.just("default"), st.sampled_from(("prod", "dev", "team-a")), dns_labels(15))
+    return _NAMESPACES
 
 
 # --- labels -------------------------------------------------------------------------------------
-_COMMON_KEYS = ("app", "tier", "env", "app.kubernetes.io/name", "example.com/team", "version")
-_COMMON_VALUES = ("web", "api", "prod", "", "v1.2", "Blue_Green", "db")
-_NAME_CHARS = _LOWER + _LOWER.upper() + _DIGITS
+_NAME_WORDS = ("web", "api", "a", "Tier", "x", "9", "v1", "Blue", "z0")
+_LABEL_NAMES = (*_joined(_NAME_WORDS, ("-", "_", ".", "")), "x" * 63)
+_LABEL_KEYS = st.sampled_from(("app", "tier", "env", "version", "app.kubernetes.io/name", "example.com/team",
+                               *_LABEL_NAMES[1:], *(f"{p}/{n}" for p in _SUBDOMAIN_NAMES[::6] for n in
+                                                    _LABEL_NAMES[::6])))
+_LABEL_VALUES = st.sampled_from(("web", "api", "prod", "", "v1.2", "Blue_Green", "db", *_LABEL_NAMES[2:]))
 
 
 def label_names() -> st.SearchStrategy[str]:
-    """The name part of a label key: alphanumeric at both ends, '-', '_', '.' inside, at most 63."""
-    return _label_like(_NAME_CHARS, _NAME_CHARS + "-_.", 20)
+    """The name part of a label key, and a non-empty label value: alphanumeric at both ends, '-', '_', '.'
+    inside (`Tier_9`, `v1.x`), up to the longest allowed, 63."""
+    return st.sampled_from(_LABEL_NAMES)
 
 
 def label_keys() -> st.SearchStrategy[str]:
-    """A label key: a common one, a bare name (`Tier_2`), or a name under a DNS subdomain prefix
-    (`example.com/team`)."""
-    prefixed = st.tuples(dns_subdomains(), label_names()).map("/".join)
-    return st.one_of(st.sampled_from(_COMMON_KEYS), label_names(), prefixed)
+    """A label key: a common one, a bare name (`Tier_9`), or a name under a DNS subdomain prefix
+    (`web.io/Blue-9`)."""
+    return _LABEL_KEYS
 
 
 def label_values() -> st.SearchStrategy[str]:
-    """A label value: empty or alphanumeric at both ends with '-', '_', '.' inside, at most 63."""
-    return st.one_of(st.sampled_from(_COMMON_VALUES), label_names())
+    """A label value: empty, or alphanumeric at both ends with '-', '_', '.' inside, at most 63."""
+    return _LABEL_VALUES
 
 
+@cache
 def label_sets(min_size: int = 0, max_size: int = 4) -> st.SearchStrategy[dict[str, str]]:
-    """A map of labels (keys with and without prefix, values possibly empty)."""
-    return st.dictionaries(label_keys(), label_values(), min_size=min_size, max_size=max_size)
+    """A map of labels (keys with and without prefix, values possibly empty), `min_size`-`max_size` of them."""
+    return st.dictionaries(_LABEL_KEYS, _LABEL_VALUES, min_size=min_size, max_size=max_size)
 
 
 # --- selectors ----------------------------------------------------------------------------------
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+_VALUE_LISTS = st.lists(_LABEL_VALUES, min_size=1, max_size=3, unique=True)
+_OTHER_VALUES = st.lists(_LABEL_VALUES, max_size=2, unique=True)
 
 
-@st.composite
-def expressions(draw: st.DrawFn, key: str | None = None) -> dict[str, Any]:
+def _expression(draw: st.DrawFn) -> dict[str, Any]:
     """A matchExpressions entry: In and NotIn with 1-3 distinct values, Exists and DoesNotExist with none."""
     operator = draw(st.sampled_from(OPERATORS))
-    out: dict[str, Any] = {"key": key or draw(label_keys()), "operator": operator}
+    out: dict[str, Any] = {"key": draw(_LABEL_KEYS), "operator": operator}
     if operator in ("In", "NotIn"):
-        out["values"] = draw(st.lists(label_values(), min_size=1, max_size=3, unique=True))
+        out["values"] = draw(_VALUE_LISTS)
     return out
 
 
-@st.composite
-def selectors(draw: st.DrawFn, labels: dict[str, str] | None = None) -> dict[str, Any]:
-    """A LabelSelector in map form: matchLabels, matchExpressions of each operator, both, or neither
-    (the empty selector, which selects everything). Given `labels`, it selects them: its matchLabels
-    are a subset of them and each expression holds on them."""
+def _holding(draw: st.DrawFn, key: str, labels: dict[str, str]) -> dict[str, Any]:
+    """An expression on `key` that `labels` satisfy: Exists, In with its value, NotIn without it."""
+    operator = draw(st.sampled_from(("In", "Exists", "NotIn")))
+    if operator == "Exists":
+        return {"key": key, "operator": "Exists"}
+    others = [v for v in draw(_OTHER_VALUES) if v != labels[key]]
+    if operator == "In":
+        return {"key": key, "operator": "In", "values": [labels[key], *others]}
+    return {"key": key, "operator": "NotIn", "values": others or ["other" if labels[key] != "other" else "none"]}
+
+
+def selector_of(draw: st.DrawFn, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Draw a selector (see `selectors`) without building a strategy for it."""
     out: dict[str, Any] = {}
     if labels is None:
         match = draw(label_sets(max_size=2))
-        exprs = draw(st.lists(expressions(), max_size=2, unique_by=lambda e: e["key"]))
+        exprs = [_expression(draw) for _ in range(draw(st.integers(0, 2)))]
+        exprs = list({e["key"]: e for e in exprs if e["key"] not in match}.values())
     else:
         match = {k: v for k, v in labels.items() if draw(st.booleans())}
-        exprs = [draw(_expression_holding(k, labels)) for k in draw(st.lists(
-            st.sampled_from(sorted(labels)) if labels else st.nothing(), max_size=2, unique=True))]
-        if draw(st.booleans()):
-            exprs.append({"key": draw(label_keys().filter(lambda k: k not in labels)), "operator": "DoesNotExist"})
+        exprs = [_holding(draw, k, labels) for k in some(draw, sorted(labels), 2)]
+        absent = draw(_LABEL_KEYS)
+        if draw(st.booleans()) and absent not in labels:
+            exprs.append({"key": absent, "operator": "DoesNotExist"})
     if match:
         out["matchLabels"] = match
     if exprs:
@@ -169,29 +206,25 @@ def selectors(draw: st.DrawFn, labels: dict[str, str] | None = None) -> dict[str
 
 
 @st.composite
-def _expression_holding(draw: st.DrawFn, key: str, labels: dict[str, str]) -> dict[str, Any]:
-    """An expression on `key` that `labels` satisfy: Exists, In with its value, NotIn without it."""
-    operator = draw(st.sampled_from(("In", "Exists", "NotIn")))
-    if operator == "Exists":
-        return {"key": key, "operator": "Exists"}
-    others = draw(st.lists(label_values().filter(lambda v: v != labels[key]), max_size=2, unique=True))
-    values = [labels[key], *others] if operator == "In" else others or [labels[key] + "x"]
-    return {"key": key, "operator": operator, "values": values}
+def selectors(draw: st.DrawFn, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A LabelSelector in map form: matchLabels, matchExpressions of each operator (In, NotIn, Exists,
+    DoesNotExist), both, or neither (the empty selector, which selects everything). Given `labels`, it
+    selects them: its matchLabels are some of them and each expression holds on them."""
+    return selector_of(draw, labels)
 
 
-def selector_strings() -> st.SearchStrategy[str]:
-    """A label selector in string form (`app=web,tier in (a,b),!legacy`): each requirement written the
-    way kubectl's -l accepts it: =, ==, !=, in, notin, exists, !key."""
-    return st.lists(_requirement_texts(), min_size=0, max_size=3).map(",".join)
-
-
-@st.composite
-def _requirement_texts(draw: st.DrawFn) -> str:
-    key = draw(label_keys())
+def _requirement_text(draw: st.DrawFn) -> str:
+    key = draw(_LABEL_KEYS)
     form = draw(st.sampled_from(("=", "in", "notin", "exists", "!", "==", "!=")))
     if form in ("exists", "!"):
         return key if form == "exists" else "!" + key
     if form in ("in", "notin"):
-        values = draw(st.lists(label_values(), min_size=1, max_size=3, unique=True))
-        return f"{key} {form} ({','.join(values)})"
-    return f"{key}{form}{draw(label_values())}"
+        return f"{key} {form} ({','.join(draw(_VALUE_LISTS))})"
+    return f"{key}{form}{draw(_LABEL_VALUES)}"
+
+
+@st.composite
+def selector_strings(draw: st.DrawFn) -> str:
+    """A label selector in string form (`app=web,tier in (a,b),!legacy`), 0-3 requirements, each written
+    one of the ways kubectl's -l accepts: =, ==, !=, in, notin, exists, !key."""
+    return ",".join(_requirement_text(draw) for _ in range(draw(st.integers(0, 3))))

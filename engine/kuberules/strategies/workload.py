@@ -11,6 +11,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from . import values
+from .choices import one_in
 from .meta import Obj, metadata, namespace_or_drawn
 
 RESOURCES = ("cpu", "memory")
@@ -19,24 +20,31 @@ PORT_NAMES = ("http", "metrics", "grpc", "dns")
 PORT_NUMBERS = (80, 8080, 443, 53, 9090, 5432, 8443)
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob")
+RESTART_POLICIES = (None, "Always", "OnFailure", "Never")
+_PORT_NUMBERS = st.sampled_from((*PORT_NUMBERS, 1, 65535, 1024, 6443, 10250, 30080))
 
 
 # --- containers ---------------------------------------------------------------------------------
+def requirements_of(draw: st.DrawFn) -> Obj:
+    """Draw a container's `resources` (see `requirements`)."""
+    out: Obj = {}
+    for resource in RESOURCES:
+        shape = draw(st.sampled_from(("none", "limit", "request", "both")))
+        if shape == "none":
+            continue
+        low, high = sorted((draw(values.amounts(resource)), draw(values.amounts(resource))))
+        if shape in ("request", "both"):
+            out.setdefault("requests", {})[resource] = values.spell(draw, resource, low)
+        if shape in ("limit", "both"):
+            out.setdefault("limits", {})[resource] = values.spell(draw, resource, high)
+    return out
+
+
 @st.composite
 def requirements(draw: st.DrawFn) -> Obj:
     """A container's `resources`: for cpu and memory each, nothing, a request, a limit, or both (the
     limit at least the request), each amount in any valid spelling; {} when neither resource is set."""
-    out: Obj = {}
-    for resource in RESOURCES:
-        shape = draw(st.sampled_from(("none", "both", "request", "limit")))
-        if shape == "none":
-            continue
-        low, high = sorted(draw(st.lists(values.amounts(resource), min_size=2, max_size=2)))
-        if shape in ("request", "both"):
-            out.setdefault("requests", {})[resource] = draw(values.quantity_text(resource, low))
-        if shape in ("limit", "both"):
-            out.setdefault("limits", {})[resource] = draw(values.quantity_text(resource, high))
-    return out
+    return requirements_of(draw)
 
 
 class _PodPorts:
@@ -46,38 +54,35 @@ class _PodPorts:
         self.numbers: set[tuple[int, str]] = set()
         self.names: set[str] = set()
 
-
-@st.composite
-def _container_ports(draw: st.DrawFn, taken: _PodPorts) -> list[Obj]:
-    """0-2 ports, named or not, with or without a protocol; a number or name the pod has is left out."""
-    ports = []
-    for _ in range(draw(st.integers(0, 2))):
-        number = draw(st.one_of(st.sampled_from(PORT_NUMBERS), st.integers(1, 65535)))
-        protocol = draw(st.sampled_from((None, "UDP", "SCTP", "TCP")))
-        if (number, protocol or "TCP") in taken.numbers:
-            continue
-        taken.numbers.add((number, protocol or "TCP"))
-        port: Obj = {"containerPort": number}
-        if protocol is not None:
-            port["protocol"] = protocol
-        name = draw(st.sampled_from((None, *PORT_NAMES)))
-        if name is not None and name not in taken.names:
-            taken.names.add(name)
-            port["name"] = name
-        ports.append(port)
-    return ports
+    def draw_ports(self, draw: st.DrawFn) -> list[Obj]:
+        """0-2 ports, named or not, with or without a protocol; a number or name the pod has is left out."""
+        ports = []
+        for _ in range(draw(st.integers(0, 2))):
+            number = draw(_PORT_NUMBERS)
+            protocol = draw(st.sampled_from((None, "UDP", "SCTP", "TCP")))
+            name = draw(st.sampled_from((None, *PORT_NAMES)))
+            if (number, protocol or "TCP") in self.numbers:
+                continue
+            self.numbers.add((number, protocol or "TCP"))
+            port: Obj = {"containerPort": number}
+            if protocol is not None:
+                port["protocol"] = protocol
+            if name is not None and name not in self.names:
+                self.names.add(name)
+                port["name"] = name
+            ports.append(port)
+        return ports
 
 
-@st.composite
-def containers(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidecar: bool = False) -> Obj:
+def _container(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidecar: bool = False) -> Obj:
     """A container: image; resources absent, set or explicitly empty; ports when `ports` (the pod's taken
     ports) is given; `restartPolicy: Always` when it is a sidecar (an init container that keeps running)."""
     out: Obj = {"name": name, "image": draw(st.sampled_from(IMAGES))}
     shape = draw(st.sampled_from(("absent", "set", "empty")))
     if shape != "absent":
-        out["resources"] = draw(requirements()) if shape == "set" else {}
+        out["resources"] = requirements_of(draw) if shape == "set" else {}
     if ports is not None:
-        drawn = draw(_container_ports(ports))
+        drawn = ports.draw_ports(draw)
         if drawn:
             out["ports"] = drawn
     if sidecar:
@@ -85,18 +90,15 @@ def containers(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidec
     return out
 
 
-@st.composite
-def pod_specs(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = (None, "Always", "OnFailure", "Never"),
-              service_accounts: tuple[str, ...] = ()) -> Obj:
-    """A PodSpec: 1-3 containers (the first named `app`) and 0-2 init containers, some of them sidecars,
-    names unique across both; a restartPolicy drawn from `restart_policies` (None: absent); sometimes a
-    serviceAccountName from `service_accounts`."""
+def pod_spec_of(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = RESTART_POLICIES,
+                service_accounts: tuple[str, ...] = ()) -> Obj:
+    """Draw a PodSpec (see `pod_specs`)."""
     taken = _PodPorts()
-    spec: Obj = {"containers": [draw(containers(f"c{i}" if i else "app", taken))
+    spec: Obj = {"containers": [_container(draw, f"c{i}" if i else "app", taken)
                                 for i in range(draw(st.integers(1, 3)))]}
     inits = draw(st.integers(0, 2))
     if inits:
-        spec["initContainers"] = [draw(containers(f"init{i}", sidecar=draw(st.booleans()))) for i in range(inits)]
+        spec["initContainers"] = [_container(draw, f"init{i}", sidecar=draw(st.booleans())) for i in range(inits)]
     policy = draw(st.sampled_from(restart_policies))
     if policy is not None:
         spec["restartPolicy"] = policy
@@ -105,11 +107,19 @@ def pod_specs(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = (None,
     return spec
 
 
-# --- pod status ---------------------------------------------------------------------------------
 @st.composite
+def pod_specs(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = RESTART_POLICIES,
+              service_accounts: tuple[str, ...] = ()) -> Obj:
+    """A PodSpec: 1-3 containers (the first named `app`) with or without resources and ports, and 0-2
+    init containers, some of them sidecars, names unique across both; a restartPolicy drawn from
+    `restart_policies` (None: absent); sometimes a serviceAccountName from `service_accounts`."""
+    return pod_spec_of(draw, restart_policies, service_accounts)
+
+
+# --- pod status ---------------------------------------------------------------------------------
 def _container_status(draw: st.DrawFn, container: Obj) -> Obj:
-    """A status as the kubelet reports it: waiting, running (ready or not) or terminated with an exit code,
-    a restart count, and sometimes the last termination."""
+    """A status as the kubelet reports it: running (ready or not), waiting, or terminated with an exit
+    code; a restart count, and sometimes the last termination."""
     state = draw(st.sampled_from(("running", "waiting", "terminated")))
     status: Obj = {"name": container["name"], "image": container["image"], "imageID": "",
                    "ready": state == "running" and draw(st.booleans()), "restartCount": draw(st.integers(0, 3))}
@@ -125,15 +135,14 @@ def _container_status(draw: st.DrawFn, container: Obj) -> Obj:
     return status
 
 
-@st.composite
-def pod_statuses(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
-    """A status for a pod of this spec: a status for each container, or for some (the others not known
-    yet), and for its init containers; `podIP` when `ip` is given. No phase: the kubelet derives it."""
+def pod_status_of(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
+    """A status for a pod of this spec: a status for each container and init container, sometimes with
+    some left out (not known yet); `podIP` when `ip` is given. No phase: the kubelet derives it."""
     status: Obj = {}
     for field, source in (("containerStatuses", "containers"), ("initContainerStatuses", "initContainers")):
-        listed = [c for c in spec.get(source, []) if draw(st.integers(0, 3))]
+        listed = [c for c in spec.get(source, []) if not one_in(draw, 4)]
         if listed:
-            status[field] = [draw(_container_status(c)) for c in listed]
+            status[field] = [_container_status(draw, c) for c in listed]
     if ip is not None:
         status["podIP"] = ip
     return status
@@ -144,28 +153,27 @@ def pod_statuses(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
 def pods(draw: st.DrawFn, namespace: str | None = None, status: bool | None = None, name: str | None = None,
          labels: dict[str, str] | None = None, ip: str | None = None, service_accounts: tuple[str, ...] = ()) -> Obj:
     """A Pod in `namespace` (else a drawn one): labels or none; 1-3 containers with or without resources
-    and ports; init containers and sidecars; any restartPolicy; a status with container states when
-    `status` is True, none when False, sometimes when None. In a cluster: its `name`, `labels`, a `podIP`
-    `ip` and a serviceAccountName among `service_accounts`."""
-    spec = draw(pod_specs(service_accounts=service_accounts))
+    and ports; init containers and sidecars; any restartPolicy (see `pod_specs`); a status with container
+    states when `status` is True, none when False, sometimes when None. In a cluster: its `name`, `labels`,
+    a `podIP` `ip` and a serviceAccountName among `service_accounts`."""
+    spec = pod_spec_of(draw, service_accounts=service_accounts)
     pod: Obj = {"apiVersion": "v1", "kind": "Pod",
                 "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace)),
                                      draw(values.label_sets(max_size=3)) if labels is None else labels),
                 "spec": spec}
-    if status or (status is None and draw(st.integers(0, 2)) == 0) or ip is not None:
-        pod["status"] = draw(pod_statuses(spec, ip))
+    if status or (status is None and one_in(draw, 3)) or ip is not None:
+        pod["status"] = pod_status_of(draw, spec, ip)
     return pod
 
 
 # --- workloads ----------------------------------------------------------------------------------
-@st.composite
 def _template(draw: st.DrawFn, name: str, policies: tuple[str | None, ...],
-              service_accounts: tuple[str, ...] = ()) -> tuple[Obj, Obj]:
+              service_accounts: tuple[str, ...]) -> tuple[Obj, Obj]:
     """(selector, template): the template labelled `app: <name>` and maybe more; the selector selects
     those labels (matchLabels and expressions that hold on them), never empty, as apps/v1 requires."""
     labels = {**draw(values.label_sets(max_size=2)), "app": name}
-    selector = draw(values.selectors(labels)) or {"matchLabels": {"app": name}}
-    template = {"metadata": {"labels": labels}, "spec": draw(pod_specs(policies, service_accounts))}
+    selector = values.selector_of(draw, labels) or {"matchLabels": {"app": name}}
+    template = {"metadata": {"labels": labels}, "spec": pod_spec_of(draw, policies, service_accounts)}
     return selector, template
 
 
@@ -175,15 +183,15 @@ def _with_replicas(draw: st.DrawFn, spec: Obj) -> Obj:
     return spec
 
 
+def _workload(kind: str, api: str, name: str, namespace: str, spec: Obj) -> Obj:
+    return {"apiVersion": api, "kind": kind, "metadata": metadata(name, namespace), "spec": spec}
+
+
 ALWAYS = (None, "Always")
 STRATEGIES = (None, {"type": "Recreate"}, {"type": "RollingUpdate"},
               {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
               {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%", "maxUnavailable": "25%"}},
               {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}})
-
-
-def _workload(kind: str, api: str, name: str, namespace: str, spec: Obj) -> Obj:
-    return {"apiVersion": api, "kind": kind, "metadata": metadata(name, namespace), "spec": spec}
 
 
 @st.composite
@@ -192,7 +200,7 @@ def deployments(draw: st.DrawFn, namespace: str | None = None, name: str | None 
     """A Deployment: replicas absent or 0-5; the default strategy, Recreate, or RollingUpdate with
     maxSurge and maxUnavailable as numbers or percentages (never both zero)."""
     name = name or draw(values.dns_labels())
-    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    selector, template = _template(draw, name, ALWAYS, service_accounts)
     spec = _with_replicas(draw, {"selector": selector, "template": template})
     strategy = draw(st.sampled_from(STRATEGIES))
     if strategy is not None:
@@ -205,7 +213,7 @@ def replicasets(draw: st.DrawFn, namespace: str | None = None, name: str | None 
                 service_accounts: tuple[str, ...] = ()) -> Obj:
     """A ReplicaSet: replicas absent or 0-5."""
     name = name or draw(values.dns_labels())
-    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    selector, template = _template(draw, name, ALWAYS, service_accounts)
     return _workload("ReplicaSet", "apps/v1", name, draw(namespace_or_drawn(namespace)),
                      _with_replicas(draw, {"selector": selector, "template": template}))
 
@@ -216,7 +224,7 @@ def statefulsets(draw: st.DrawFn, namespace: str | None = None, name: str | None
     """A StatefulSet: replicas absent or 0-5, a serviceName sometimes, Parallel pod management
     sometimes, and sometimes a volumeClaimTemplate asking for storage."""
     name = name or draw(values.dns_labels())
-    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    selector, template = _template(draw, name, ALWAYS, service_accounts)
     spec = _with_replicas(draw, {"selector": selector, "template": template})
     if draw(st.booleans()):
         spec["serviceName"] = name
@@ -234,7 +242,7 @@ def daemonsets(draw: st.DrawFn, namespace: str | None = None, name: str | None =
                service_accounts: tuple[str, ...] = ()) -> Obj:
     """A DaemonSet: sometimes an OnDelete update strategy, sometimes a nodeSelector."""
     name = name or draw(values.dns_labels())
-    selector, template = draw(_template(name, ALWAYS, service_accounts))
+    selector, template = _template(draw, name, ALWAYS, service_accounts)
     spec: Obj = {"selector": selector, "template": template}
     if draw(st.booleans()):
         spec["updateStrategy"] = {"type": "OnDelete"}
@@ -249,7 +257,7 @@ def replicationcontrollers(draw: st.DrawFn, namespace: str | None = None, name: 
     """A ReplicationController: replicas absent or 0-5, its selector a map (some of the template's labels)
     or absent (then it is the template's labels)."""
     name = name or draw(values.dns_labels())
-    _, template = draw(_template(name, ALWAYS, service_accounts))
+    _, template = _template(draw, name, ALWAYS, service_accounts)
     spec = _with_replicas(draw, {"template": template})
     if draw(st.booleans()):
         labels = template["metadata"]["labels"]
@@ -257,25 +265,25 @@ def replicationcontrollers(draw: st.DrawFn, namespace: str | None = None, name: 
     return _workload("ReplicationController", "v1", name, draw(namespace_or_drawn(namespace)), spec)
 
 
-@st.composite
-def _job_specs(draw: st.DrawFn, name: str, service_accounts: tuple[str, ...]) -> Obj:
+def _job_spec(draw: st.DrawFn, name: str, service_accounts: tuple[str, ...]) -> Obj:
     """A JobSpec: a template whose restartPolicy is OnFailure or Never (the only ones a Job allows), and
     sometimes parallelism, completions and backoffLimit."""
-    _, template = draw(_template(name, ("OnFailure", "Never"), service_accounts))
+    _, template = _template(draw, name, ("OnFailure", "Never"), service_accounts)
     spec: Obj = {"template": template}
-    for field, most in (("parallelism", 4), ("completions", 6), ("backoffLimit", 6)):
-        if draw(st.integers(0, 2)) == 0:
-            spec[field] = draw(st.integers(0, most))
+    for field, least, most in (("parallelism", 1, 4), ("completions", 1, 6), ("backoffLimit", 0, 6)):
+        if one_in(draw, 3):
+            spec[field] = draw(st.integers(least, most))
     return spec
 
 
 @st.composite
 def jobs(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
          service_accounts: tuple[str, ...] = ()) -> Obj:
-    """A Job (the selector left to the controller, as without manualSelector)."""
+    """A Job (the selector left to the controller, as without manualSelector): sometimes parallelism,
+    completions and backoffLimit."""
     name = name or draw(values.dns_labels())
     return _workload("Job", "batch/v1", name, draw(namespace_or_drawn(namespace)),
-                     draw(_job_specs(name, service_accounts)))
+                     _job_spec(draw, name, service_accounts))
 
 
 SCHEDULES = ("*/5 * * * *", "@hourly", "0 0 * * *", "30 2 * * 1-5")
@@ -286,9 +294,9 @@ def cronjobs(draw: st.DrawFn, namespace: str | None = None, name: str | None = N
              service_accounts: tuple[str, ...] = ()) -> Obj:
     """A CronJob: a schedule (cron fields or a macro), a job template, sometimes a concurrencyPolicy
     and suspend."""
-    name = name or draw(values.dns_labels(max_size=12))
+    name = name or draw(values.dns_labels(max_size=52))  # validation: a CronJob name has at most 52
     spec: Obj = {"schedule": draw(st.sampled_from(SCHEDULES)),
-                 "jobTemplate": {"spec": draw(_job_specs(name, service_accounts))}}
+                 "jobTemplate": {"spec": _job_spec(draw, name, service_accounts)}}
     if draw(st.booleans()):
         spec["concurrencyPolicy"] = draw(st.sampled_from(("Forbid", "Replace", "Allow")))
     if draw(st.booleans()):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from . import objects, rbac, values, workloads
+from . import objects, rbac, values, workload
+from .choices import pick
 from .meta import Obj
 
 POD_LABELS = {"app": ("web", "db", "api"), "tier": ("front", "back")}
+_ADDRESSES = st.tuples(st.integers(0, 3), st.integers(1, 254))  # of pods: 10.0.<a>.<b>
 
 
 def _namespace_labels(namespace: Obj) -> dict[str, str]:
@@ -41,7 +43,7 @@ def _roles(draw: st.DrawFn, namespaces: list[str], most: int) -> list[Obj]:
     """0-`most` Roles in the namespaces and 1-`most` ClusterRoles (some aggregated, then settled), names
     unique per kind and namespace."""
     count = draw(st.integers(0, most))
-    places = draw(st.lists(st.sampled_from(namespaces), min_size=count, max_size=count))
+    places = [pick(draw, namespaces) for _ in range(count)]
     out = [draw(rbac.roles(ns, f"role-{i}")) for i, ns in enumerate(places)]
     out += [draw(rbac.clusterroles(f"cluster-role-{i}")) for i in range(draw(st.integers(1, max(most, 1))))]
     return rbac.settle(out)
@@ -53,7 +55,8 @@ def _bindings(draw: st.DrawFn, namespaces: list[str], roles: list[Obj], accounts
     pairs = [(a["metadata"]["namespace"], a["metadata"]["name"]) for a in accounts]
     cluster_roles = [r["metadata"]["name"] for r in roles if r["kind"] == "ClusterRole"]
     out = []
-    for i, place in enumerate(draw(st.lists(st.sampled_from([None, *namespaces]), max_size=most))):
+    places = [pick(draw, [None, *namespaces]) for _ in range(draw(st.integers(0, most)))]
+    for i, place in enumerate(places):
         if place is None:
             out.append(draw(rbac.clusterrolebindings(f"binding-{i}", cluster_roles, namespaces, pairs)))
             continue
@@ -69,12 +72,12 @@ def _workloads(draw: st.DrawFn, namespace: str, most: int, accounts: tuple[str, 
     names = draw(st.lists(values.dns1035_labels(12), max_size=most, unique=True))
     out = []
     for name in names:
-        kind = draw(st.sampled_from(("Pod", *workloads.WORKLOAD_KINDS)))
+        kind = draw(st.sampled_from(("Pod", *workload.WORKLOAD_KINDS)))
         if kind == "Pod":
             labels = {**draw(values.label_sets(max_size=1)), "app": name}
-            out.append(draw(workloads.pods(namespace, name=name, labels=labels, service_accounts=accounts)))
+            out.append(draw(workload.pods(namespace, name=name, labels=labels, service_accounts=accounts)))
         else:
-            out.append(draw(workloads.BY_KIND[kind](namespace, name, accounts)))
+            out.append(draw(workload.BY_KIND[kind](namespace, name, accounts)))
     return out
 
 
@@ -84,7 +87,7 @@ def _services(draw: st.DrawFn, running: list[Obj]) -> list[Obj]:
     out = []
     for w in running:
         if draw(st.booleans()):
-            labels = workloads.template_labels(w)
+            labels = workload.template_labels(w)
             selector = {"app": labels["app"], **{k: v for k, v in labels.items() if draw(st.booleans())}}
             out.append(draw(objects.services(w["metadata"]["namespace"], w["metadata"]["name"], selector)))
     return out
@@ -113,13 +116,13 @@ def clusters(draw: st.DrawFn, namespaces: int = 2, workloads_per_namespace: int 
 def _policies(draw: st.DrawFn, spaces: list[Obj], running: list[Obj], most: int) -> list[Obj]:
     """0-`most` NetworkPolicies, each in a namespace of the cluster, selecting its pods' labels and with
     peers selecting pods and namespaces of the cluster."""
-    pod_labels = [workloads.template_labels(w) for w in running]
+    pod_labels = [workload.template_labels(w) for w in running]
     namespace_labels = [_namespace_labels(n) for n in spaces]
     names = [n["metadata"]["name"] for n in spaces]
     out = []
     for i in range(draw(st.integers(0, most))):
-        ns = draw(st.sampled_from(names))
-        own = [workloads.template_labels(w) for w in running if w["metadata"]["namespace"] == ns]
+        ns = pick(draw, names)
+        own = [workload.template_labels(w) for w in running if w["metadata"]["namespace"] == ns]
         out.append(draw(objects.networkpolicies(ns, f"policy-{i}", own or pod_labels, namespace_labels)))
     return out
 
@@ -142,12 +145,11 @@ def _netpol_pods(draw: st.DrawFn, namespaces: list[str], most: int) -> list[Obj]
     """1-`most` Pods with distinct IPs in 10.0.0.0/22, labels from a small vocabulary (so that selectors
     select), ports, spread over the namespaces."""
     count = draw(st.integers(1, max(most, 1)))
-    ips = draw(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 254)), min_size=count, max_size=count,
-                        unique=True))
+    ips = draw(st.lists(_ADDRESSES, min_size=count, max_size=count, unique=True))
     out = []
     for i, (a, b) in enumerate(ips):
         labels = {k: draw(st.sampled_from(vs)) for k, vs in POD_LABELS.items() if k == "app" or draw(st.booleans())}
-        out.append(draw(workloads.pods(draw(st.sampled_from(namespaces)), True, f"pod-{i}", labels,
+        out.append(draw(workload.pods(pick(draw, namespaces), True, f"pod-{i}", labels,
                                        f"10.0.{a}.{b}")))
     return out
 
@@ -161,5 +163,5 @@ def netpol_clusters(draw: st.DrawFn, namespaces: int = 2, pods: int = 4, policie
     names = [n["metadata"]["name"] for n in spaces]
     running = draw(_netpol_pods(names, pods))
     if draw(st.booleans()):
-        running.append(draw(workloads.deployments(draw(st.sampled_from(names)), "deploy")))
+        running.append(draw(workload.deployments(pick(draw, names), "deploy")))
     return [*spaces, *running, *draw(_policies(spaces, running, policies))]

@@ -1,0 +1,666 @@
+"""The public strategies (kuberules.strategies): what they draw is valid, covers what their docstrings
+promise, stays consistent within a cluster, and every registry name builds.
+
+Validity is checked three ways: the JSON Schemas (strict, as `check --strict`), upstream's validation as
+policies/kubernetes/validation.rules ports it (for the kinds it covers), and the apimachinery name and
+label validators on every name, label and selector (for the rest, and for what neither of the others
+checks: a workload's selector selects its template, names are unique within a pod, ...). Coverage draws
+1,000 examples of each family and asserts that every promised feature was seen at least once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from kuberules import Engine, Policy
+from kuberules.k8s import names
+from kuberules.k8s.labels import parse_selector, selector_from_label_selector
+from kuberules.k8s.quantity import Quantity
+from kuberules.k8s.schema import SchemaValidator
+from kuberules.resources import policies_dir
+from kuberules.strategies import GENERATORS, cluster, objects, rbac, values, workload
+
+Obj = dict[str, Any]
+VALIDATED = ("LimitRange", "ResourceQuota", "NetworkPolicy", "Role", "ClusterRole", "RoleBinding",
+             "ClusterRoleBinding")
+CLUSTER_SCOPED = ("Namespace", "ClusterRole", "ClusterRoleBinding")
+SELECTING = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+QUICK = settings(max_examples=150, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+SLOW = settings(QUICK, max_examples=60)  # whole clusters: each example holds a dozen objects
+# Derandomized: whether a feature shows up is a property of the strategy, not of a run's luck.
+COUNTING = settings(max_examples=1000, database=None, deadline=None, phases=[Phase.generate], derandomize=True,
+                    suppress_health_check=list(HealthCheck))
+
+
+@cache
+def schema() -> SchemaValidator:
+    return SchemaValidator(strict=True)
+
+
+@cache
+def policy() -> Policy:
+    return Engine().load(policies_dir() / "kubernetes")
+
+
+# --- validity ---------------------------------------------------------------------------------
+def label_problems(labels: object, where: str) -> list[str]:
+    if not isinstance(labels, dict):
+        return [f"{where}: not a map"]
+    return [f"{where}: {k}={v}: {m}" for k, v in labels.items()
+            for m in names.is_qualified_name(k) + names.is_valid_label_value(v)]
+
+
+def selector_problems(sel: Obj, where: str) -> list[str]:
+    """A LabelSelector: its labels and expressions valid, and LabelSelectorAsSelector accepts it."""
+    out = label_problems(sel.get("matchLabels", {}), where + ".matchLabels")
+    for e in sel.get("matchExpressions", []):
+        out += [f"{where}: {e}: {m}" for m in names.is_qualified_name(e["key"])]
+        out += [f"{where}: {e}: {m}" for v in e.get("values", []) for m in names.is_valid_label_value(v)]
+    try:
+        selector_from_label_selector(sel)
+    except ValueError as err:
+        out.append(f"{where}: {err}")
+    return out
+
+
+def walk(node: object, path: str = "") -> Iterator[tuple[str, str, object]]:
+    """(path, key, value) for every map entry of a manifest."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield path, k, v
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, f"{path}[{i}]")
+
+
+def meta_problems(obj: Obj) -> list[str]:
+    meta, kind = obj["metadata"], obj["kind"]
+    name = meta["name"]
+    out = names.is_dns1123_label(name) if kind in ("Namespace", "Service") else names.is_dns1123_subdomain(name)
+    if kind == "Service" and not name[0].isalpha():
+        out.append("a Service name is a DNS-1035 label")
+    if (kind in CLUSTER_SCOPED) != ("namespace" not in meta):
+        out.append(f"{kind} with namespace {meta.get('namespace')!r}")
+    out += names.is_dns1123_label(meta.get("namespace", "default"))
+    return [f"{kind} {name}: {m}" for m in out]
+
+
+def pod_spec_problems(spec: Obj, kind: str) -> list[str]:
+    """What ValidatePodSpec checks and neither the schemas nor the rules do: unique names, unique ports,
+    limits not below requests, a restartPolicy the kind allows, sidecars only among init containers."""
+    out = []
+    every = spec["containers"] + spec.get("initContainers", [])
+    if len({c["name"] for c in every}) != len(every):
+        out.append("container names repeat")
+    ports = [p for c in every for p in c.get("ports", [])]
+    if len({(p["containerPort"], p.get("protocol", "TCP")) for p in ports}) != len(ports):
+        out.append("container ports repeat")
+    port_names = [p["name"] for p in ports if "name" in p]
+    if len(set(port_names)) != len(port_names):
+        out.append("port names repeat")
+    for c in every:
+        res = c.get("resources", {})
+        for r, limit in res.get("limits", {}).items():
+            if r in res.get("requests", {}) and Quantity.parse(limit) < Quantity.parse(res["requests"][r]):
+                out.append(f"{c['name']}: {r} limit below request")
+    if any("restartPolicy" in c for c in spec["containers"]):
+        out.append("restartPolicy on a regular container")
+    allowed = {"Job": ("OnFailure", "Never"), "CronJob": ("OnFailure", "Never"), "Pod": (None, "Always", "OnFailure",
+                                                                                        "Never")}
+    if spec.get("restartPolicy") not in allowed.get(kind, (None, "Always")):
+        out.append(f"{kind} with restartPolicy {spec.get('restartPolicy')}")
+    return out
+
+
+def workload_problems(obj: Obj) -> list[str]:
+    kind, spec = obj["kind"], obj["spec"]
+    if kind == "Pod":
+        return pod_spec_problems(spec, kind)
+    template = spec["jobTemplate"]["spec"]["template"] if kind == "CronJob" else spec["template"]
+    out = pod_spec_problems(template["spec"], kind)
+    labels = template["metadata"]["labels"]
+    if kind in SELECTING:
+        selector = selector_from_label_selector(spec["selector"])
+        if selector.empty() or not selector.matches(labels):
+            out.append(f"{kind} selector {spec['selector']} does not select its template {labels}")
+    if kind == "ReplicationController" and any(labels.get(k) != v for k, v in spec.get("selector", {}).items()):
+        out.append("ReplicationController selector does not select its template")
+    return out
+
+
+def problems(obj: Obj) -> list[str]:
+    """Everything wrong with a manifest; [] when it is valid."""
+    out = [p.message for p in schema().errors(obj)]
+    if obj["kind"] in VALIDATED:
+        out += policy().query("kubernetes.validation.object_errors", obj)
+    out += meta_problems(obj)
+    map_selectors = obj["kind"] in ("Service", "ReplicationController")  # a plain map of labels
+    for path, key, value in walk(obj):
+        if key in ("labels", "matchLabels") or (key == "selector" and map_selectors):
+            out += label_problems(value, f"{path}.{key}")
+        elif key in ("selector", "podSelector", "namespaceSelector"):
+            out += selector_problems(value, f"{path}.{key}")
+        elif key == "clusterRoleSelectors":
+            out += [m for i, sel in enumerate(value) for m in selector_problems(sel, f"{path}.{key}[{i}]")]
+    if obj["kind"] == "Pod" or obj["kind"] in workload.WORKLOAD_KINDS:
+        out += workload_problems(obj)
+    if obj["kind"] == "NetworkPolicy":
+        out += ip_block_problems(obj)
+    return out
+
+
+def ip_block_problems(np: Obj) -> list[str]:
+    out = []
+    for _, key, block in walk(np):
+        if key == "ipBlock":
+            cidr = ipaddress.ip_network(block["cidr"])
+            out += [f"{e} is not inside {cidr}" for e in block.get("except", [])
+                    if not (ipaddress.ip_network(e).subnet_of(cidr) and ipaddress.ip_network(e) != cidr)]
+    return out
+
+
+def manifests(value: object) -> list[Obj]:
+    return value if isinstance(value, list) else [value]
+
+
+OBJECT_STRATEGIES = {
+    "pods": workload.pods(), "pods with status": workload.pods(status=True),
+    **{k.lower() + "s": s() for k, s in workload.BY_KIND.items()},
+    "workloads": workload.workloads(), "services": objects.services(), "namespaces": objects.namespaces(),
+    "serviceaccounts": objects.serviceaccounts(), "limitranges": objects.limitrange_lists(),
+    "resourcequotas": objects.resourcequota_lists(), "networkpolicies": objects.networkpolicies(),
+    "roles": rbac.roles(), "clusterroles": rbac.clusterroles(), "rolebindings": rbac.rolebindings(),
+    "clusterrolebindings": rbac.clusterrolebindings(),
+}
+CLUSTER_STRATEGIES = {"clusters": cluster.clusters(), "rbac_clusters": cluster.rbac_clusters(),
+                      "netpol_clusters": cluster.netpol_clusters()}
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_STRATEGIES))
+def test_objects_are_valid(name: str) -> None:
+    @QUICK
+    @given(OBJECT_STRATEGIES[name])
+    def check(value: object) -> None:
+        for obj in manifests(value):
+            assert problems(obj) == [], obj
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(CLUSTER_STRATEGIES))
+def test_clusters_are_valid_and_consistent(name: str) -> None:
+    @SLOW
+    @given(CLUSTER_STRATEGIES[name])
+    def check(objs: list[Obj]) -> None:
+        for obj in objs:
+            assert problems(obj) == [], obj
+        assert inconsistencies(objs) == [], objs
+
+    check()
+
+
+def inconsistencies(objs: list[Obj]) -> list[str]:
+    """What `clusters` promises: unique names, and every reference finds what it names."""
+    keys = [(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objs]
+    out = [f"{k} repeats" for k, n in Counter(keys).items() if n > 1]
+    present = set(keys)
+    namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
+    out += [f"{k} in a namespace that does not exist" for k in keys if k[1] and k[1] not in namespaces]
+    pods = [(o["metadata"]["namespace"], workload.template_labels(o)) for o in objs
+            if o["kind"] == "Pod" or o["kind"] in workload.WORKLOAD_KINDS]
+    for o in objs:
+        ns = o["metadata"].get("namespace", "")
+        if o["kind"] == "Service" and not any(n == ns and parse_selector(",".join(
+                f"{k}={v}" for k, v in o["spec"]["selector"].items())).matches(labels) for n, labels in pods):
+            out.append(f"Service {o['metadata']['name']} selects no pod")
+        if o["kind"] in ("RoleBinding", "ClusterRoleBinding"):
+            ref = o["roleRef"]
+            if (ref["kind"], "" if ref["kind"] == "ClusterRole" else ns, ref["name"]) not in present:
+                out.append(f"{o['kind']} {o['metadata']['name']} refers to a missing {ref['name']}")
+            out += [f"missing service account {s}" for s in o["subjects"] if s["kind"] == "ServiceAccount" and (
+                "ServiceAccount", s.get("namespace", ns), s["name"]) not in present]
+        if o["kind"] == "Pod" or o["kind"] in workload.WORKLOAD_KINDS:
+            account = pod_spec_of(o).get("serviceAccountName")
+            if account and ("ServiceAccount", ns, account) not in present:
+                out.append(f"{o['kind']} {o['metadata']['name']} runs as a missing {account}")
+    aggregated = [o for o in objs if "aggregationRule" in o]
+    if aggregated and rbac.settle([dict(o) for o in objs]) != objs:
+        out.append("aggregated ClusterRoles are not settled")
+    ips = [o["status"]["podIP"] for o in objs if "podIP" in o.get("status", {})]
+    if len(set(ips)) != len(ips):
+        out.append("pod IPs repeat")
+    return out
+
+
+def pod_spec_of(obj: Obj) -> Obj:
+    if obj["kind"] == "Pod":
+        return obj["spec"]
+    spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
+    return spec["template"]["spec"]
+
+
+def test_values_are_valid() -> None:
+    @QUICK
+    @given(values.label_sets(), values.selectors(), values.selector_strings(), values.dns_subdomains(),
+           values.dns1035_labels(), st.sampled_from(("cpu", "memory", "storage")).flatmap(
+               lambda r: values.amounts(r).map(lambda a: (r, a))))
+    def check(labels: dict[str, str], selector: Obj, text: str, subdomain: str, service: str,
+              amount: tuple[str, int]) -> None:
+        assert label_problems(labels, "labels") == []
+        assert selector_problems(selector, "selector") == []
+        parse_selector(text)
+        assert names.is_dns1123_subdomain(subdomain) == [] and names.is_dns1123_label(service) == []
+        assert service[0].isalpha()
+        spelled = values.spellings(*amount)
+        assert {Quantity.parse(s) for s in spelled} == {Quantity.parse(spelled[0])}
+        assert str(Quantity.parse(spelled[0])) == spelled[0]
+
+    check()
+
+
+def test_a_selector_given_labels_selects_them() -> None:
+    @QUICK
+    @given(values.label_sets().flatmap(lambda ls: st.tuples(st.just(ls), values.selectors(ls))))
+    def check(pair: tuple[dict[str, str], Obj]) -> None:
+        labels, selector = pair
+        assert selector_from_label_selector(selector).matches(labels)
+
+    check()
+
+
+# --- coverage ---------------------------------------------------------------------------------
+def seen(strategy: st.SearchStrategy[Any], features: Callable[[Any], Iterable[str]], examples: int = 1000) -> Counter:
+    """The features of 1,000 drawn values (fewer when the strategy has fewer distinct values), counted."""
+    counts: Counter = Counter()
+
+    @settings(COUNTING, max_examples=examples)
+    @given(strategy)
+    def count(value: Any) -> None:
+        counts.update(features(value))
+
+    count()
+    return counts
+
+
+def assert_covers(counts: Counter, promised: Iterable[str]) -> None:
+    missing = sorted(set(promised) - set(counts))
+    assert not missing, f"never seen: {missing}"
+
+
+def quantity_features(text: str) -> Iterator[str]:
+    body = text.lstrip("0123456789.")
+    yield "canonical" if str(Quantity.parse(text)) == text else "odd spelling"
+    if "." in text:
+        yield "fraction"
+    if body.startswith(("e", "E")):
+        yield "exponent"
+    elif body in ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"):
+        yield "binary suffix"
+    elif body in ("k", "M", "G", "T", "P", "E"):
+        yield "decimal suffix"
+    elif body in ("m", "u", "n"):
+        yield {"m": "milli", "u": "micro", "n": "nano"}[body]
+    elif body == "":
+        yield "plain number"
+
+
+def test_quantities_cover_every_spelling() -> None:
+    cpu = seen(values.quantities("cpu"), quantity_features)
+    assert_covers(cpu, ["canonical", "odd spelling", "milli", "micro", "fraction", "exponent", "plain number"])
+    memory = seen(values.quantities("memory"), quantity_features)
+    assert_covers(memory, ["canonical", "odd spelling", "binary suffix", "decimal suffix", "exponent",
+                           "plain number", "fraction"])
+
+
+def label_features(labels: dict[str, str]) -> Iterator[str]:
+    yield "empty set" if not labels else "labels"
+    for k, v in labels.items():
+        yield "prefixed key" if "/" in k else "bare key"
+        yield "empty value" if v == "" else "value"
+        if set(v) & set("_.-") or any(c.isupper() for c in k + v):
+            yield "odd characters"
+        if len(v) == 63 or len(k.rpartition("/")[2]) == 63:
+            yield "longest"
+
+
+def test_labels_and_names_cover_their_forms() -> None:
+    assert_covers(seen(values.label_sets(), label_features),
+                  ["empty set", "labels", "prefixed key", "bare key", "empty value", "value", "odd characters",
+                   "longest"])
+    assert_covers(seen(values.dns_labels(), lambda n: ["digit first" if n[0].isdigit() else "letter first",
+                                                       *(["dash"] if "-" in n else []), f"length {len(n)}"]),
+                  ["digit first", "letter first", "dash", "length 63"])
+    assert_covers(seen(values.dns_subdomains(), lambda n: ["dotted" if "." in n else "single"]), ["dotted", "single"])
+
+
+def selector_features(selector: Obj) -> Iterator[str]:
+    yield "+".join(sorted(selector)) or "empty"
+    for e in selector.get("matchExpressions", []):
+        yield e["operator"]
+
+
+def string_selector_features(text: str) -> Iterator[str]:
+    yield "empty" if not text else "string"
+    for part in text.split(","):
+        for token, feature in ((" notin (", "notin"), (" in (", "in"), ("!=", "!="), ("==", "=="), ("!", "!")):
+            if token in part:
+                yield feature
+                break
+        else:
+            if part:
+                yield "=" if "=" in part else "exists"
+
+
+def test_selectors_cover_both_forms_and_every_operator() -> None:
+    assert_covers(seen(values.selectors(), selector_features),
+                  ["empty", "matchLabels", "matchExpressions", "matchExpressions+matchLabels", *values.OPERATORS])
+    assert_covers(seen(values.selector_strings(), string_selector_features),
+                  ["empty", "string", "=", "==", "!=", "in", "notin", "exists", "!"])
+
+
+def pod_features(pod: Obj) -> Iterator[str]:
+    spec = pod["spec"]
+    yield f"{len(spec['containers'])} containers"
+    yield "init containers" if "initContainers" in spec else "no init containers"
+    yield f"restartPolicy {spec.get('restartPolicy')}"
+    for c in spec["containers"] + spec.get("initContainers", []):
+        if "restartPolicy" in c:
+            yield "sidecar"
+        res = c.get("resources")
+        yield "resources absent" if res is None else "resources empty" if not res else "resources set"
+        for part in (res or {}):
+            yield part + " " + "+".join(sorted(res[part]))
+        if res and "requests" in res and "limits" in res:
+            yield "requests and limits"
+        for p in c.get("ports", []):
+            yield "named port" if "name" in p else "unnamed port"
+            yield p.get("protocol", "no protocol")
+    status = pod.get("status")
+    yield "status" if status else "no status"
+    for s in (status or {}).get("containerStatuses", []) + (status or {}).get("initContainerStatuses", []):
+        yield "state " + next(iter(s["state"]))
+        if "lastState" in s:
+            yield "last state"
+
+
+def test_pods_cover_containers_resources_and_status() -> None:
+    assert_covers(seen(workload.pods(), pod_features), [
+        "1 containers", "2 containers", "3 containers", "init containers", "no init containers", "sidecar",
+        "resources absent", "resources empty", "resources set", "requests cpu", "requests memory",
+        "limits cpu", "limits memory", "requests cpu+memory", "limits cpu+memory", "requests and limits",
+        "named port", "unnamed port", "TCP", "UDP", "SCTP", "no protocol", "status", "no status", "state running",
+        "state waiting", "state terminated", "last state", "restartPolicy None", "restartPolicy Always",
+        "restartPolicy OnFailure", "restartPolicy Never"])
+
+
+def workload_features(w: Obj) -> Iterator[str]:
+    yield w["kind"]
+    spec = w["spec"]
+    if "replicas" in spec:
+        yield "replicas"
+    if "strategy" in spec:
+        yield "strategy " + spec["strategy"]["type"] + ("" if "rollingUpdate" not in spec["strategy"] else " set")
+    if "matchExpressions" in spec.get("selector", {}):
+        yield "selector expressions"
+    for field in ("volumeClaimTemplates", "serviceName", "podManagementPolicy", "updateStrategy",
+                  "concurrencyPolicy", "suspend", "parallelism", "completions", "backoffLimit"):
+        if field in spec or field in spec.get("jobTemplate", {}).get("spec", {}):
+            yield field
+    if w["kind"] == "ReplicationController":
+        yield "selector map" if "selector" in spec else "no selector"
+    if w["kind"] == "DaemonSet" and "nodeSelector" in spec["template"]["spec"]:
+        yield "nodeSelector"
+    if w["kind"] == "CronJob":
+        yield "schedule macro" if spec["schedule"].startswith("@") else "schedule fields"
+
+
+def test_workloads_cover_every_kind_and_their_options() -> None:
+    assert_covers(seen(workload.workloads(), workload_features), [
+        "Pod", *workload.WORKLOAD_KINDS, "replicas", "strategy Recreate", "strategy RollingUpdate",
+        "strategy RollingUpdate set", "selector expressions", "volumeClaimTemplates", "serviceName",
+        "podManagementPolicy", "updateStrategy", "concurrencyPolicy", "suspend", "parallelism", "completions",
+        "backoffLimit", "selector map", "no selector", "nodeSelector", "schedule macro", "schedule fields"])
+
+
+def namespace_features(obj: Obj) -> Iterator[str]:
+    labels = obj["metadata"].get("labels", {})
+    yield "labels" if labels else "no labels"
+    if "kubernetes.io/metadata.name" in labels:
+        yield "name label"
+    for field in ("automountServiceAccountToken", "imagePullSecrets"):
+        if field in obj:
+            yield field
+
+
+def test_namespaces_and_serviceaccounts_cover_their_options() -> None:
+    assert_covers(seen(objects.namespaces(), namespace_features), ["labels", "no labels", "name label"])
+    assert_covers(seen(objects.serviceaccounts(), namespace_features),
+                  ["automountServiceAccountToken", "imagePullSecrets"])
+
+
+def service_features(svc: Obj) -> Iterator[str]:
+    spec = svc["spec"]
+    yield "headless" if spec.get("clusterIP") == "None" else spec.get("type", "default type")
+    yield "selector" if "selector" in spec else "no selector"
+    yield f"{len(spec['ports'])} ports"
+    for p in spec["ports"]:
+        target = p.get("targetPort")
+        yield "no targetPort" if target is None else "named targetPort" if isinstance(target, str) else "targetPort"
+
+
+def test_services_cover_types_selectors_and_ports() -> None:
+    assert_covers(seen(objects.services(), service_features), [
+        "default type", "ClusterIP", "NodePort", "LoadBalancer", "headless", "selector", "no selector",
+        "1 ports", "2 ports", "no targetPort", "named targetPort", "targetPort"])
+
+
+def limitrange_features(ranges: list[Obj]) -> Iterator[str]:
+    yield f"{len(ranges)} ranges"
+    for lr in ranges:
+        for item in lr["spec"]["limits"]:
+            yield item["type"]
+            for field in ("min", "max", "default", "defaultRequest", "maxLimitRequestRatio"):
+                if field in item:
+                    yield f"{item['type']} {field}"
+                    yield from ("odd spelling" for q in item[field].values() if str(Quantity.parse(q)) != q)
+
+
+def test_limitranges_cover_every_type_and_field() -> None:
+    assert_covers(seen(objects.limitrange_lists(), limitrange_features), [
+        "0 ranges", "1 ranges", "2 ranges", "Container", "Pod", "PersistentVolumeClaim", "Container min",
+        "Container max", "Container default", "Container defaultRequest", "Container maxLimitRequestRatio",
+        "Pod min", "Pod max", "Pod maxLimitRequestRatio", "PersistentVolumeClaim min", "PersistentVolumeClaim max",
+        "odd spelling"])
+
+
+def quota_features(quotas: list[Obj]) -> Iterator[str]:
+    yield f"{len(quotas)} quotas"
+    for q in quotas:
+        spec = q["spec"]
+        yield from ("scope " + s for s in spec.get("scopes", []))
+        yield from ("selector " + e["scopeName"] + " " + e["operator"]
+                    for e in spec.get("scopeSelector", {}).get("matchExpressions", []))
+        yield from ("count/" if k.startswith("count/") else k for k in spec["hard"])
+        status = q.get("status")
+        if status is None:
+            yield "no status"
+        else:
+            over = any(Quantity.parse(u) > Quantity.parse(status["hard"][k]) for k, u in status["used"].items())
+            yield "used over hard" if over else "used within hard"
+
+
+def test_resourcequotas_cover_scopes_and_usage() -> None:
+    assert_covers(seen(objects.resourcequota_lists(), quota_features), [
+        "0 quotas", "1 quotas", "2 quotas", "scope BestEffort", "scope NotBestEffort", "scope Terminating",
+        "scope NotTerminating", "selector PriorityClass In", "selector PriorityClass NotIn",
+        "selector PriorityClass Exists", "selector NotTerminating Exists", *objects.COMPUTE, "services",
+        "configmaps", "secrets", "persistentvolumeclaims", "requests.storage", "count/", "no status",
+        "used within hard", "used over hard"])
+
+
+def rbac_features(obj: Obj) -> Iterator[str]:
+    yield obj["kind"]
+    for rule in obj.get("rules") or []:
+        if "nonResourceURLs" in rule:
+            yield "nonResourceURLs"
+            yield from ("URL prefix" for u in rule["nonResourceURLs"] if u.endswith("*") and u != "*")
+        else:
+            yield from ("verb *" for v in rule["verbs"] if v == "*")
+            yield from ("apiGroup *" for g in rule["apiGroups"] if g == "*")
+            for r in rule["resources"]:
+                yield "resource *" if r == "*" else "*/subresource" if r.startswith("*/") else \
+                    "subresource" if "/" in r else "resource"
+            if "resourceNames" in rule:
+                yield "resourceNames"
+    if "aggregationRule" in obj:
+        yield "aggregation"
+    if obj.get("metadata", {}).get("labels"):
+        yield "aggregation label"
+    for s in obj.get("subjects", []):
+        yield "subject " + s["kind"] + (" without namespace" if s["kind"] == "ServiceAccount" and
+                                        "namespace" not in s else "")
+    if "roleRef" in obj:
+        yield obj["kind"] + " to " + obj["roleRef"]["kind"]
+
+
+def test_rbac_objects_cover_wildcards_subresources_names_aggregation_and_subjects() -> None:
+    every = st.one_of(rbac.roles(), rbac.clusterroles(), rbac.rolebindings(), rbac.clusterrolebindings())
+    assert_covers(seen(every, rbac_features), [
+        "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "verb *", "apiGroup *", "resource *",
+        "*/subresource", "subresource", "resource", "resourceNames", "nonResourceURLs", "URL prefix", "aggregation",
+        "aggregation label", "subject User", "subject Group", "subject ServiceAccount",
+        "subject ServiceAccount without namespace", "RoleBinding to Role", "RoleBinding to ClusterRole",
+        "ClusterRoleBinding to ClusterRole"])
+
+
+def request_features(r: Obj) -> Iterator[str]:
+    if "path" in r:
+        yield "non-resource"
+        return
+    yield "cluster-wide" if r["namespace"] == "" else "namespaced"
+    yield "subresource" if r["subresource"] else "no subresource"
+    yield "named" if r["name"] else "unnamed"
+    yield "service account" if r["user"].startswith("system:serviceaccount:") else r["user"]
+    yield "groups" if r["groups"] else "no groups"
+
+
+def test_rbac_requests_cover_both_shapes() -> None:
+    assert_covers(seen(rbac.rbac_requests(), request_features), [
+        "non-resource", "cluster-wide", "namespaced", "subresource", "no subresource", "named", "unnamed",
+        "service account", "alice", "system:anonymous", "groups", "no groups"])
+
+
+def netpol_features(np: Obj) -> Iterator[str]:
+    spec = np["spec"]
+    yield "empty podSelector" if not spec["podSelector"] else "podSelector"
+    yield "policyTypes " + "+".join(spec.get("policyTypes", ["absent"]))
+    for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+        rules = spec.get(direction)
+        yield f"{direction} " + ("absent" if rules is None else "empty" if not rules else "rules")
+        for rule in rules or []:
+            for key in (peers_key, "ports"):
+                yield f"{key} " + ("absent" if key not in rule else "empty" if not rule[key] else "listed")
+            for peer in rule.get(peers_key, []):
+                yield "peer " + "+".join(sorted(peer))
+                block = peer.get("ipBlock", {})
+                if "except" in block:
+                    yield "ipBlock with except"
+                if ":" in block.get("cidr", ""):
+                    yield "IPv6"
+            for port in rule.get("ports", []):
+                yield "endPort" if "endPort" in port else "named port" if isinstance(port.get("port"), str) else \
+                    "numbered port" if "port" in port else "no port"
+
+
+def test_networkpolicies_cover_peers_ports_and_empty_rules() -> None:
+    assert_covers(seen(objects.networkpolicies(), netpol_features), [
+        "empty podSelector", "podSelector", "policyTypes absent", "policyTypes Ingress", "policyTypes Egress",
+        "policyTypes Ingress+Egress", "ingress absent", "ingress empty", "ingress rules", "egress absent",
+        "egress empty", "egress rules", "from absent", "from empty", "from listed", "to listed", "ports absent",
+        "ports empty", "ports listed", "peer podSelector", "peer namespaceSelector",
+        "peer namespaceSelector+podSelector", "peer ipBlock", "ipBlock with except", "IPv6", "endPort",
+        "named port", "numbered port", "no port"])
+
+
+def cluster_features(objs: list[Obj]) -> Iterator[str]:
+    yield from {o["kind"] for o in objs}
+    if any("aggregationRule" in o for o in objs):
+        yield "aggregated"
+    yield f"{sum(o['kind'] == 'Namespace' for o in objs)} namespaces"
+
+
+def test_clusters_cover_every_kind_they_promise() -> None:
+    """300 clusters each: a cluster is a dozen objects drawn by the object strategies (whose own features
+    are counted above on 1,000 examples), so this counts only what a cluster adds, and a cluster costs
+    as much to draw as a dozen objects."""
+    assert_covers(seen(cluster.clusters(), cluster_features, 300), [
+        "Namespace", "ServiceAccount", "Pod", *workload.WORKLOAD_KINDS, "Service", "Role", "ClusterRole",
+        "RoleBinding", "ClusterRoleBinding", "NetworkPolicy", "aggregated", "1 namespaces", "2 namespaces"])
+    assert_covers(seen(cluster.rbac_clusters(), cluster_features, 300), [
+        "Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "aggregated",
+        "1 namespaces", "2 namespaces"])
+    assert_covers(seen(cluster.netpol_clusters(), cluster_features, 300),
+                  ["Namespace", "Pod", "Deployment", "NetworkPolicy", "1 namespaces", "2 namespaces"])
+
+
+# --- the registry -----------------------------------------------------------------------------
+ARGUMENTS = {"namespace": "prod", "status": True, "size": 1, "resource": "memory"}
+ONE_OBJECT = {"pods": {"Pod"}, "deployments": {"Deployment"}, "statefulsets": {"StatefulSet"},
+              "daemonsets": {"DaemonSet"}, "replicasets": {"ReplicaSet"},
+              "replicationcontrollers": {"ReplicationController"}, "jobs": {"Job"}, "cronjobs": {"CronJob"},
+              "workloads": {"Pod", *workload.WORKLOAD_KINDS}, "services": {"Service"}, "namespaces": {"Namespace"},
+              "serviceaccounts": {"ServiceAccount"}, "roles": {"Role"}, "clusterroles": {"ClusterRole"},
+              "rolebindings": {"RoleBinding"}, "clusterrolebindings": {"ClusterRoleBinding"},
+              "networkpolicies": {"NetworkPolicy"}}
+RBAC_KINDS = {"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
+OBJECT_LISTS = {"limitranges": {"LimitRange"}, "resourcequotas": {"ResourceQuota"},
+                "clusters": {*RBAC_KINDS, "Pod", *workload.WORKLOAD_KINDS, "Service", "NetworkPolicy"},
+                "rbac_clusters": RBAC_KINDS, "netpol_clusters": {"Namespace", "Pod", "Deployment", "NetworkPolicy"}}
+VALUES: dict[str, Callable[[Any, dict[str, Any]], bool]] = {
+    "rbac_requests": lambda r, args: {"user", "groups", "verb"} <= set(r) and (
+        set(r) == {"user", "groups", "verb", "path"} or r["namespace"] in (args.get("namespace", r["namespace"]), "")),
+    "label_sets": lambda v, _: isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values())),
+    "selectors": lambda v, _: isinstance(v, dict) and set(v) <= {"matchLabels", "matchExpressions"},
+    "quantities": lambda v, _: isinstance(v, str) and Quantity.parse(v).sign() > 0,
+}
+
+
+def declared(name: str, value: Any, args: dict[str, Any]) -> bool:
+    """Whether a value is what the registry says `name` yields, in the namespace asked for."""
+    if name in VALUES:
+        return VALUES[name](value, args)
+    objs = [value] if name in ONE_OBJECT else value
+    kinds = ONE_OBJECT.get(name) or OBJECT_LISTS[name]
+    return isinstance(objs, list) and all(o["kind"] in kinds for o in objs) and all(
+        o["metadata"].get("namespace") == args["namespace"] for o in objs if "namespace" in args)
+
+
+def test_the_registry_has_every_name_the_language_uses() -> None:
+    assert set(GENERATORS) == set(ONE_OBJECT) | set(OBJECT_LISTS) | set(VALUES)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_every_generator_builds_with_its_params_and_yields_its_kind(name: str) -> None:
+    generator = GENERATORS[name]
+    assert generator.name == name and generator.yields
+    assert all(p.type in ("string", "int", "bool", "list", "map") and p.name in ARGUMENTS for p in generator.params)
+    for args in ({}, {p.name: ARGUMENTS[p.name] for p in generator.params}):
+        yields_declared(name, args)
+
+
+def yields_declared(name: str, args: dict[str, Any]) -> None:
+    @settings(max_examples=5, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(GENERATORS[name].build(**args))
+    def check(value: Any) -> None:
+        assert declared(name, value, args), value
+
+    check()

@@ -14,6 +14,7 @@ import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -664,3 +665,18 @@ def yields_declared(name: str, args: dict[str, Any]) -> None:
         assert declared(name, value, args), value
 
     check()
+
+
+# --- the README ------------------------------------------------------------------------------
+def test_the_readme_example_holds() -> None:
+    """The usage example of README.md's "Strategies for your own property tests" runs and passes."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Strategies for your own property tests", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(compile(code.replace('"policies/kubernetes"', repr(str(policies_dir() / "kubernetes"))), "README", "exec"),
+         scope)
+    tests = [f for name, f in scope.items() if name.startswith("test_")]
+    assert tests
+    for test in tests:
+        settings(max_examples=25, database=None, deadline=None)(test)()

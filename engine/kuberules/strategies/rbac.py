@@ -39,8 +39,9 @@ def _some(options: Sequence[str], most: int) -> st.SearchStrategy[list[str]]:
 
 
 # --- rules --------------------------------------------------------------------------------------
-def resource_rule_of(draw: st.DrawFn) -> Obj:
-    """Draw a rule on resources (see `resource_rules`)."""
+def _resource_rule(draw: st.DrawFn) -> Obj:
+    """A rule on resources: verbs (`*` among them), API groups (`*` too), resources with subresources and
+    wildcards (`*`, `*/scale`), and a third of the time resourceNames."""
     rule: Obj = {"verbs": draw(_some(VERBS, 3)), "apiGroups": draw(_some(API_GROUPS, 2)),
                  "resources": draw(_some(RESOURCES, 3))}
     if one_in(draw, 3):
@@ -48,27 +49,14 @@ def resource_rule_of(draw: st.DrawFn) -> Obj:
     return rule
 
 
-@st.composite
-def resource_rules(draw: st.DrawFn) -> Obj:
-    """A rule on resources: verbs (`*` among them), API groups (`*` too), resources with subresources and
-    wildcards (`*`, `*/scale`), and a third of the time resourceNames."""
-    return resource_rule_of(draw)
-
-
-def url_rule_of(draw: st.DrawFn) -> Obj:
-    """Draw a rule on non-resource URLs (see `url_rules`)."""
+def _url_rule(draw: st.DrawFn) -> Obj:
+    """A rule on non-resource URLs, exact or ending in `*` (only ClusterRoles may hold them)."""
     return {"verbs": draw(_some(("get", "post", "*"), 2)), "nonResourceURLs": draw(_some(URLS, 2))}
 
 
-@st.composite
-def url_rules(draw: st.DrawFn) -> Obj:
-    """A rule on non-resource URLs, exact or ending in `*` (only ClusterRoles may hold them)."""
-    return url_rule_of(draw)
-
-
-def rules_of(draw: st.DrawFn, urls: bool) -> list[Obj]:
+def _rules(draw: st.DrawFn, urls: bool) -> list[Obj]:
     """0-3 rules; with `urls`, about one in four on non-resource URLs."""
-    return [url_rule_of(draw) if urls and one_in(draw, 4) else resource_rule_of(draw)
+    return [_url_rule(draw) if urls and one_in(draw, 4) else _resource_rule(draw)
             for _ in range(draw(st.integers(0, 3)))]
 
 
@@ -78,10 +66,11 @@ _ROLE_NAMES = st.sampled_from(("view", "edit", "admin", "reader", *values.dns_su
 
 @st.composite
 def roles(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
-    """A Role: 0-3 resource rules (see `resource_rules`)."""
+    """A Role: 0-3 rules on resources, with wildcard verbs, groups and resources, subresources (`pods/exec`,
+    `*/scale`) and resourceNames."""
     return {"apiVersion": API_VERSION, "kind": "Role",
             "metadata": metadata(name or draw(_ROLE_NAMES), draw(namespace_or_drawn(namespace))),
-            "rules": rules_of(draw, urls=False)}
+            "rules": _rules(draw, urls=False)}
 
 
 def _aggregation_selector(draw: st.DrawFn) -> Obj:
@@ -109,7 +98,7 @@ def clusterroles(draw: st.DrawFn, name: str | None = None, aggregated: bool | No
         selectors = [_aggregation_selector(draw) for _ in range(draw(st.integers(1, 2)))]
         role["aggregationRule"] = {"clusterRoleSelectors": selectors}
     else:
-        role["rules"] = rules_of(draw, urls=True)
+        role["rules"] = _rules(draw, urls=True)
     return role
 
 

@@ -17,6 +17,8 @@ from . import cluster, objects, rbac, values, workload
 
 @dataclass(frozen=True)
 class Param:
+    """A keyword argument a generator takes, as a rule file writes it: `pods(namespace: "prod")`."""
+
     name: str
     type: str  # rule-language type of the argument: "string" | "int" | "bool" | "list" | "map"
     required: bool = False

@@ -25,8 +25,9 @@ _PORT_NUMBERS = st.sampled_from((*PORT_NUMBERS, 1, 65535, 1024, 6443, 10250, 300
 
 
 # --- containers ---------------------------------------------------------------------------------
-def requirements_of(draw: st.DrawFn) -> Obj:
-    """Draw a container's `resources` (see `requirements`)."""
+def _requirements(draw: st.DrawFn) -> Obj:
+    """A container's `resources`: for cpu and memory each, nothing, a request, a limit, or both (the
+    limit at least the request), each amount in any valid spelling; {} when neither resource is set."""
     out: Obj = {}
     for resource in RESOURCES:
         shape = draw(st.sampled_from(("none", "limit", "request", "both")))
@@ -38,13 +39,6 @@ def requirements_of(draw: st.DrawFn) -> Obj:
         if shape in ("limit", "both"):
             out.setdefault("limits", {})[resource] = values.spell(draw, resource, high)
     return out
-
-
-@st.composite
-def requirements(draw: st.DrawFn) -> Obj:
-    """A container's `resources`: for cpu and memory each, nothing, a request, a limit, or both (the
-    limit at least the request), each amount in any valid spelling; {} when neither resource is set."""
-    return requirements_of(draw)
 
 
 class _PodPorts:
@@ -80,7 +74,7 @@ def _container(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidec
     out: Obj = {"name": name, "image": draw(st.sampled_from(IMAGES))}
     shape = draw(st.sampled_from(("absent", "set", "empty")))
     if shape != "absent":
-        out["resources"] = requirements_of(draw) if shape == "set" else {}
+        out["resources"] = _requirements(draw) if shape == "set" else {}
     if ports is not None:
         drawn = ports.draw_ports(draw)
         if drawn:
@@ -90,8 +84,8 @@ def _container(draw: st.DrawFn, name: str, ports: _PodPorts | None = None, sidec
     return out
 
 
-def pod_spec_of(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = RESTART_POLICIES,
-                service_accounts: tuple[str, ...] = ()) -> Obj:
+def _pod_spec(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = RESTART_POLICIES,
+              service_accounts: tuple[str, ...] = ()) -> Obj:
     """Draw a PodSpec (see `pod_specs`)."""
     taken = _PodPorts()
     spec: Obj = {"containers": [_container(draw, f"c{i}" if i else "app", taken)
@@ -113,7 +107,7 @@ def pod_specs(draw: st.DrawFn, restart_policies: tuple[str | None, ...] = RESTAR
     """A PodSpec: 1-3 containers (the first named `app`) with or without resources and ports, and 0-2
     init containers, some of them sidecars, names unique across both; a restartPolicy drawn from
     `restart_policies` (None: absent); sometimes a serviceAccountName from `service_accounts`."""
-    return pod_spec_of(draw, restart_policies, service_accounts)
+    return _pod_spec(draw, restart_policies, service_accounts)
 
 
 # --- pod status ---------------------------------------------------------------------------------
@@ -135,7 +129,7 @@ def _container_status(draw: st.DrawFn, container: Obj) -> Obj:
     return status
 
 
-def pod_status_of(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
+def _pod_status(draw: st.DrawFn, spec: Obj, ip: str | None = None) -> Obj:
     """A status for a pod of this spec: a status for each container and init container, sometimes with
     some left out (not known yet); `podIP` when `ip` is given. No phase: the kubelet derives it."""
     status: Obj = {}
@@ -156,13 +150,13 @@ def pods(draw: st.DrawFn, namespace: str | None = None, status: bool | None = No
     and ports; init containers and sidecars; any restartPolicy (see `pod_specs`); a status with container
     states when `status` is True, none when False, sometimes when None. In a cluster: its `name`, `labels`,
     a `podIP` `ip` and a serviceAccountName among `service_accounts`."""
-    spec = pod_spec_of(draw, service_accounts=service_accounts)
+    spec = _pod_spec(draw, service_accounts=service_accounts)
     pod: Obj = {"apiVersion": "v1", "kind": "Pod",
                 "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace)),
                                      draw(values.label_sets(max_size=3)) if labels is None else labels),
                 "spec": spec}
     if status or (status is None and one_in(draw, 3)) or ip is not None:
-        pod["status"] = pod_status_of(draw, spec, ip)
+        pod["status"] = _pod_status(draw, spec, ip)
     return pod
 
 
@@ -173,7 +167,7 @@ def _template(draw: st.DrawFn, name: str, policies: tuple[str | None, ...],
     those labels (matchLabels and expressions that hold on them), never empty, as apps/v1 requires."""
     labels = {**draw(values.label_sets(max_size=2)), "app": name}
     selector = values.selector_of(draw, labels) or {"matchLabels": {"app": name}}
-    template = {"metadata": {"labels": labels}, "spec": pod_spec_of(draw, policies, service_accounts)}
+    template = {"metadata": {"labels": labels}, "spec": _pod_spec(draw, policies, service_accounts)}
     return selector, template
 
 

@@ -215,3 +215,26 @@ def test_rescale_limit_is_far_beyond_real_amounts() -> None:
     q = P("1234567890123456789e300")  # an inf.Dec, rounded to nano like upstream
     assert (q.unscaled, q.exponent) == (1234567890123456789 * 10**309, -9)
     assert _MAX_RESCALE >= 4000
+
+
+# --- exact Value/MilliValue in the rules -------------------------------------------------------
+@pytest.mark.parametrize(("text", "value", "milli"), [
+    ("0.5Mi", 524288, 524288000), ("7.5Gi", 8053063680, 8053063680000), ("0.5Ki", 512, 512000),
+    ("1.5", 2, 1500), ("-1.5", -2, -1500), ("100m", 1, 100), ("1u", 1, 1),
+])
+def test_value_and_milli_value_are_exact(text, value, milli):
+    """As Quantity.Value/MilliValue: no float on the way (0.5Mi * 1000 as a float is 524288000.00000006,
+    whose ceiling was one too many)."""
+    engine = kuberules.Engine()
+    assert engine.compile_expression(f'quantity("{text}").value()')() == value
+    assert engine.compile_expression(f'quantity("{text}").milliValue()')() == milli
+
+
+def test_a_max_min_ratio_of_exactly_one_is_valid_in_binary_halves():
+    """ValidateLimitRange compares maxLimitRequestRatio with max/min in milli-values: 0.5Mi and 512Ki are
+    one amount, so a ratio of 1 is allowed (a float MilliValue made it 1.000000 < 1 and refused it)."""
+    policy = kuberules.Engine().load(kuberules.resources.policies_dir() / "kubernetes")
+    lr = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "lr", "namespace": "x"},
+          "spec": {"limits": [{"type": "Pod", "min": {"memory": "0.5Mi"}, "max": {"memory": "512Ki"},
+                               "maxLimitRequestRatio": {"memory": "1"}}]}}
+    assert policy.query("kubernetes.validation.limitrange_errors", lr) == []

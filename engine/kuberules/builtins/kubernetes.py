@@ -99,6 +99,25 @@ def as_approximate_float(q: Quantity) -> float:
     return q.as_approximate_float()
 
 
+@method("value", "quantity", (), "int")
+def value(q: Quantity) -> int:
+    """Quantity.Value: the value rounded up to an integer, exactly (no float on the way)."""
+    try:
+        return q.value()
+    except QuantityError as err:
+        raise EvalError("invalid_argument", str(err)) from None
+
+
+@method("milliValue", "quantity", (), "int")
+def milli_value(q: Quantity) -> int:
+    """Quantity.MilliValue: the value in thousandths rounded up, exactly; what LimitRanger and
+    validation compare."""
+    try:
+        return q.milli_value()
+    except QuantityError as err:
+        raise EvalError("invalid_argument", str(err)) from None
+
+
 @method("isInteger", "quantity", (), "bool")
 def is_integer(q: Quantity) -> bool:
     return q.is_integer()

@@ -57,10 +57,9 @@ def spellings(resource: str, amount: int) -> tuple[str, ...]:
     else:
         forms = [f"{amount // size}{suffix}" for suffix, size in _BINARY + _DECIMAL if amount % size == 0]
         forms += [f"{amount // 10**e}e{e}" for e in (3, 6, 9) if amount % 10**e == 0]
-        # Halves of Gi and Mi, but not below one: policies/kubernetes computes a MilliValue through a float,
-        # which is one too many for 0.5Gi and 0.5Mi (upstream's is exact), so they are left out for now.
+        # Halves of Gi and Mi (0.5Mi, 7.5Gi): a MilliValue computed through a float is one too many on them.
         forms += [f"{Decimal(amount) / size}{suffix}" for suffix, size in _BINARY[3:5]
-                  if amount > size and amount % size and (amount * 2) % size == 0]
+                  if amount % size and (amount * 2) % size == 0]
         forms.append(str(amount))
     canonical = str(Quantity.parse(forms[0]))
     return (canonical, *dict.fromkeys(f for f in forms if f != canonical))

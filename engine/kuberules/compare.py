@@ -91,14 +91,17 @@ def compare_kind(left: Policy, right: Policy, kind: str, examples: int, expect: 
     """Draw up to `examples` objects of the kind; the first disagreement is shrunk and returned."""
     expected = EXPECTATIONS[expect]
     result = KindResult(kind, 0)
+    failed: list[bool] = []
 
     @settings(max_examples=examples, database=None, deadline=None, derandomize=replay is None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(GENERATORS[KINDS[kind]].build())
     def agree(obj: dict[str, Any]) -> None:
-        result.examples += 1
+        if not failed:  # shrinking runs more: they are not examples drawn
+            result.examples += 1
         a, b = verdict(left, obj), verdict(right, obj)
         if not expected(a, b, by):
+            failed.append(True)
             raise _Disagreement(obj, a, b)
 
     if replay is not None:

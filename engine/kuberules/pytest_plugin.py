@@ -10,6 +10,7 @@ pytest configuration (or `-p no:kuberules`) turns collection off.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,8 @@ class RulesFile(pytest.File):
     def collect(self):
         from . import prove  # hypothesis and the strategies only when there are properties
 
-        try:
-            policy = prove.load(self.path)
+        try:  # loaded by the path as the user would write it, so that messages and replays read so
+            policy = prove.load(os.path.relpath(self.path) if self.path.is_relative_to(Path.cwd()) else self.path)
         except RuleError as err:
             raise RuleFileError(_diagnostics(err)) from None
         for prop in policy.properties(entry_only=True):

@@ -3,9 +3,13 @@ items that pass and fail like the project's other tests, with the hypothesis set
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
+
+import kuberules
 
 pytest_plugins = ("pytester",)
 
@@ -13,6 +17,13 @@ pytest_plugins = ("pytester",)
 # the project names it, as a user without the entry point would.
 INSTALLED = any(e.name == "kuberules" for e in entry_points(group="pytest11"))
 PLUGIN = () if INSTALLED else ("-p", "kuberules.pytest_plugin")
+
+
+@pytest.fixture(autouse=True)
+def _importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The throwaway project runs in another directory: kuberules must import there as it does here."""
+    package_parent = str(Path(kuberules.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([package_parent, os.environ.get("PYTHONPATH", "")]))
 
 PROPERTIES = """\
 package shop.props

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return 1 if disagree else 0
     width = max(len(args.left), len(args.right))
     for r in results:
-        print(f"{'agree' if r.agrees else 'DIFFER'}  {r.kind} ({r.examples} examples)", file=stdout)
+        count = f"{r.examples} example{'' if r.examples == 1 else 's'}"
+        print(f"{'agree' if r.agrees else 'DIFFER'}  {r.kind} ({count})", file=stdout)
         if r.left and r.right:
             def rule(finding: str) -> str:  # "effect rule-id", without the message (its paths differ)
                 return finding.partition(":")[0]

@@ -170,3 +170,19 @@ def test_simulate_command(tmp_path: Path) -> None:
     assert steps[1]["actions"] == [{"action": "restart", "args": ["app", 0]}]
     code, _, err = cli("lifecycle", "simulate", str(path), "--event", "exit app")
     assert code == 2 and "takes 2 argument(s)" in err
+
+
+def test_a_pod_starts_with_its_init_containers_done_and_deletion_stops_its_sidecars(policy):
+    """A started pod's regular init containers have completed and its sidecars run (so it is Running, not
+    Pending); deleting it kills the sidecar as well, which gets the SIGTERM, and the pod ends Succeeded."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"},
+           "spec": {"restartPolicy": "Always", "containers": [{"name": "app", "image": "nginx"}],
+                    "initContainers": [{"name": "setup", "image": "busybox"},
+                                       {"name": "proxy", "image": "envoy", "restartPolicy": "Always"}]}}
+    start, deleted = lifecycle.simulate(policy, pod, [("delete", (0,))])
+    assert start.state == "Running"
+    assert deleted.state == "Succeeded"
+    init = {s["name"]: s["state"] for s in deleted.pod["status"]["initContainerStatuses"]}
+    assert init == {"setup": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                    "proxy": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
+    assert ["sigterm", [["app", "proxy"]]] in [[a["action"], a["args"]] for a in deleted.to_dict()["actions"]]

@@ -32,16 +32,9 @@ def phase(policy: Policy, pod: dict) -> dict:
     return policy.query("kubernetes.lifecycle.phase", pod)
 
 
-def running(pod: dict) -> dict:
-    """The pod as it runs: its own status if it has container statuses, else every container running."""
-    status = pod.get("status") if type(pod.get("status")) is dict else {}
-    if status.get("containerStatuses"):
-        return pod
-    spec = pod.get("spec") if type(pod.get("spec")) is dict else {}
-    names = [c.get("name") for c in spec.get("containers") or [] if type(c) is dict]
-    statuses = [{"name": n, "ready": True, "started": True, "restartCount": 0, "state": {"running": {}}}
-                for n in names]
-    return {**pod, "status": {**status, "phase": "Running", "containerStatuses": statuses}}
+def running(policy: Policy, pod: dict) -> dict:
+    """The pod as it runs (kubernetes.lifecycle.started): its own statuses, or every container started."""
+    return policy.query("kubernetes.lifecycle.started", pod)
 
 
 def parse_event(text: str, policy: Policy) -> tuple[str, tuple]:
@@ -73,7 +66,7 @@ class Step:
 
 def simulate(policy: Policy, pod: dict, events: list[tuple[str, tuple]]) -> list[Step]:
     """The state after each event, starting from the running pod (step 0: no event)."""
-    pod = running(pod)
+    pod = running(policy, pod)
     sim = {"pod": pod, "kubelet": []}
     state = phase(policy, pod)["phase"]
     steps = [Step("", state, pod, [])]

@@ -173,9 +173,9 @@ def test_editing_a_rule_file_changes_a_verdict(policy: Policy, engine: Engine, t
     shutil.copytree(policies_dir() / "kubernetes", copy)
     rules = copy / "limitrange.rules"
     source = rules.read_text()
-    inclusive = "q(lims, k) > q(maxes, k)"
+    inclusive = "v[1] > v[2]"
     assert source.count(inclusive) == 1
-    rules.write_text(source.replace(inclusive, "q(lims, k) >= q(maxes, k)"))
+    rules.write_text(source.replace(inclusive, "v[1] >= v[2]"))
     edited = engine.load(copy)
 
     lr = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits", "namespace": NAMESPACE},

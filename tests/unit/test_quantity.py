@@ -238,3 +238,15 @@ def test_a_max_min_ratio_of_exactly_one_is_valid_in_binary_halves():
           "spec": {"limits": [{"type": "Pod", "min": {"memory": "0.5Mi"}, "max": {"memory": "512Ki"},
                                "maxLimitRequestRatio": {"memory": "1"}}]}}
     assert policy.query("kubernetes.validation.limitrange_errors", lr) == []
+
+
+@pytest.mark.parametrize(("request_", "minimum", "allowed"), [("1500u", "2m", True), ("1m", "2m", False),
+                                                           ("1", "1000m", True)])
+def test_limitranger_compares_milli_values(request_, minimum, allowed):
+    """requestLimitEnforcedValues: LimitRanger compares MilliValues rounded up, so 1500u meets a min of 2m."""
+    policy = kuberules.Engine().load(kuberules.resources.policies_dir() / "kubernetes")
+    lr = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "lr", "namespace": "x"},
+          "spec": {"limits": [{"type": "Container", "min": {"cpu": minimum}}]}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"},
+           "spec": {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": request_}}}]}}
+    assert policy.query("kubernetes.limitrange.validate_pod", pod, lr, {})["allowed"] is allowed

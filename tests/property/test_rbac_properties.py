@@ -1,13 +1,16 @@
-"""Properties of the RBAC rules (policies/kubernetes/rbac.rules) over generated snapshots.
+"""RBAC rules (policies/kubernetes/rbac.rules) against small Python transcriptions of upstream's code.
 
-Each property holds for upstream's authorizer whatever the snapshot: RBAC only
-grants (so more objects never take a permission away), an empty cluster
-grants nothing, `kubectl auth can-i`, `can-i --list` and who-can are three
-views of one decision, and Covers (escalation prevention) is a preorder that
-never says "covered" when the servant can do something the owner cannot. A
-counterexample is therefore a bug in the rules, never a reason to weaken a
-property here. Where a property needs upstream's own answer (RuleAllows,
-appliesTo), a small transcription of it below gives it, apart from the rules.
+The invariants of RBAC (monotone both ways, deny by default, who-can and `can-i --list` agreeing with
+can-i, Covers reflexive, transitive and agreeing with can-i, a RoleBinding granting only in its
+namespace, aggregation) are `property` blocks at the end of rbac.rules, next to the rules they protect;
+tests/property/test_rbac_blocks.py runs them and shows that each finds a planted bug. They compare the
+rules with themselves and with what a binding's role plainly says.
+
+What stays here cannot be said in the rule language without saying it the way the rules do: each test
+compares a query with an independent Python copy of upstream's code (RuleAllows, appliesTo, Covers and
+BreakdownRule, the RBAC authorizer's visit of the bindings, the aggregation controller), on snapshots
+from tests/property/rbac_strategies.py, which aim requests at the rules and unsettle aggregated roles
+as manifests do. A disagreement is a bug in the rules, never a reason to weaken a test here.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kuberules import ClusterView, Engine
@@ -24,22 +27,18 @@ from kuberules.resources import policies_dir
 
 from .rbac_strategies import (
     Obj,
-    additions,
     aimed_request,
     namespace_lists,
-    removals,
     request_lists,
     requests,
     rule_lists,
     rules,
     settle,
     snapshots,
-    user_args,
     user_lists,
 )
 
 EMPTY = ClusterView([])
-MASTERS = {"kind": "Group", "name": "system:masters"}
 
 
 @pytest.fixture(scope="module")
@@ -177,108 +176,7 @@ def scenarios(draw: st.DrawFn, masters: bool = False) -> tuple[list[str], list[O
     return namespaces, objects, users, draw(request_lists(objects, namespaces))
 
 
-# --- 1. monotone -------------------------------------------------------------------------------
-def check_grows(policy: Policy, small: list[Obj], big: list[Obj], what: str, users: list, reqs: list[Obj]) -> None:
-    """Everything allowed on the small snapshot is allowed on the big one."""
-    before, after = ClusterView(small), ClusterView(big)
-    for user in make_users(policy, users):
-        for request in reqs:
-            if allowed(policy, before, user, request):
-                assert allowed(policy, after, user, request), (
-                    f"{what} took away {request} from {user}\nbefore:\n{show(small)}\nafter:\n{show(big)}"
-                )
-
-
-@settings(max_examples=60)
-@given(data=st.data())
-def test_adding_a_rule_role_or_binding_never_removes_a_permission(policy: Policy, data: st.DataObject) -> None:
-    """RBAC has no deny rules: a new rule, role or binding can only add grants (an added role may fill
-    a dangling roleRef or be picked up by an aggregated ClusterRole)."""
-    namespaces, objects, users, _ = data.draw(scenarios(masters=True))
-    what, bigger = data.draw(additions(objects, namespaces))
-    reqs = data.draw(request_lists(bigger, namespaces))
-    check_grows(policy, objects, bigger, what, users, reqs)
-
-
-@settings(max_examples=60)
-@given(data=st.data())
-def test_removing_a_rule_role_or_binding_never_adds_a_permission(policy: Policy, data: st.DataObject) -> None:
-    """The converse view: whatever the smaller snapshot allows, the snapshot it came from allowed."""
-    _, objects, users, reqs = data.draw(scenarios(masters=True))
-    what, smaller = data.draw(removals(objects))
-    check_grows(policy, smaller, objects, what, users, reqs)
-
-
-# --- 2. deny by default -------------------------------------------------------------------------
-@given(
-    user=namespace_lists().flatmap(lambda ns: user_args(ns, masters=True)),
-    reqs=namespace_lists().flatmap(lambda ns: st.lists(requests(ns), min_size=1, max_size=10)),
-)
-@example(user=("system:anonymous", []), reqs=[{"verb": "get", "path": "/healthz"}])
-@example(user=("alice", ["system:masters"]), reqs=[{"verb": "*", "path": "/metrics"}])
-def test_an_empty_snapshot_allows_nothing_but_system_masters(
-    policy: Policy, user: tuple[str, list[str]], reqs: list[Obj],
-) -> None:
-    """Without bindings there are no grants (not even the discovery ones the bootstrap policy adds),
-    and the privileged-group authorizer still lets system:masters do everything."""
-    (u,) = make_users(policy, [user])
-    masters = "system:masters" in u["groups"]
-    assert ask(policy, "rules_for", u, "") == []
-    for request in reqs:
-        assert allowed(policy, EMPTY, u, request) is masters, (u, request)
-        assert allowed(policy, EMPTY, u, request, "rbac_authorize") is False, (u, request)
-        assert ask(policy, "who_can", request) == [{"subject": MASTERS, "binding": None, "role": None}]
-        assert ask(policy, "rules_for", u, request.get("namespace", "")) == []
-
-
-# --- 3. who-can and can-i agree ----------------------------------------------------------------
-@settings(max_examples=80)
-@given(scenario=scenarios(masters=True))
-def test_who_can_lists_exactly_the_subjects_can_i_allows(policy: Policy, scenario: tuple) -> None:
-    """A subject who_can lists that applies to a user (the user, one of its groups, its service
-    account) means can-i says yes; and an RBAC yes means who_can lists such a subject, through a
-    binding (the system:masters entry stands for the privileged-group authorizer only)."""
-    _, objects, users, reqs = scenario
-    cluster = ClusterView(objects)
-    people = make_users(policy, users)
-    for request in reqs:
-        entries = ask(policy, "who_can", request, cluster=cluster)
-        assert entries[0] == {"subject": MASTERS, "binding": None, "role": None}
-        for user in people:
-            # A service account subject of a RoleBinding comes with the binding's namespace filled in.
-            listed = [e for e in entries if upstream_applies(user, e["subject"], "")]
-            through_binding = [e for e in listed if e["binding"] is not None]
-            context = f"{user} {request}\nwho_can: {[e['subject'] for e in entries]}\nsnapshot:\n{show(objects)}"
-            assert allowed(policy, cluster, user, request) == bool(listed), context
-            assert allowed(policy, cluster, user, request, "rbac_authorize") == bool(through_binding), context
-
-
-# --- 4. can-i --list agrees with can-i ------------------------------------------------------------
-@settings(max_examples=80)
-@given(scenario=scenarios(masters=True))
-def test_can_i_allows_iff_a_listed_rule_allows(policy: Policy, scenario: tuple) -> None:
-    """`can-i --list` prints rules_for; a request is allowed (RBAC alone; system:masters aside) exactly
-    when one of them allows it, and the rule `via` names is one of them and allows it."""
-    _, objects, users, reqs = scenario
-    cluster = ClusterView(objects)
-    for user in make_users(policy, users):
-        for request in reqs:
-            listed = ask(policy, "rules_for", user, request.get("namespace", ""), cluster=cluster)
-            some = any(ask(policy, "rule_allows", r, request) for r in listed)
-            decision = ask(policy, "rbac_authorize", user, request, cluster=cluster)
-            context = f"{user} {request}\nrules_for: {listed}\nsnapshot:\n{show(objects)}"
-            assert decision["allowed"] == some, context
-            if decision["allowed"]:
-                via = decision["via"]
-                assert via["rule"] in listed and ask(policy, "rule_allows", via["rule"], request), context
-                binding = via["binding"]
-                ns = binding["metadata"].get("namespace", "")
-                assert any(upstream_applies(user, s, ns) for s in binding.get("subjects") or []), context
-            if "system:masters" not in user["groups"]:
-                assert allowed(policy, cluster, user, request) == decision["allowed"], context
-
-
-# --- 5. covers ------------------------------------------------------------------------------------
+# --- rules that ask for part of others, for Covers -------------------------------------------------
 NARROWER_RESOURCES = {"*": ["pods", "pods/exec", "deployments/scale", "*/scale"], "*/scale": ["deployments/scale"]}
 NARROWER_URLS = {"*": ["/healthz", "/api/*", "/api/v1"], "/api/*": ["/api/v1", "/api/"]}
 
@@ -319,52 +217,12 @@ def narrower_lists(draw: st.DrawFn, owner: list[Obj]) -> list[Obj]:
     return out
 
 
-@settings(max_examples=150)
-@given(rule_set=rule_lists(most=4))
-def test_covers_is_reflexive(policy: Policy, rule_set: list[Obj]) -> None:
-    """Any set of rules holds its own permissions: escalation checks let a user grant what it has."""
-    assert ask(policy, "covers", rule_set, rule_set) == {"covered": True, "uncovered": []}
-
-
-@settings(max_examples=150)
-@given(data=st.data())
-def test_covers_is_transitive(policy: Policy, data: st.DataObject) -> None:
-    """If A holds B's permissions and B holds C's, A holds C's: Covers is a preorder, so a role that
-    may grant a role may grant whatever that role may grant."""
-    a = data.draw(rule_lists(most=3), "A")
-    b = data.draw(narrower_lists(a), "B")
-    c = data.draw(narrower_lists(b), "C")
-    if ask(policy, "covers", a, b)["covered"] and ask(policy, "covers", b, c)["covered"]:
-        assert ask(policy, "covers", a, c)["covered"], ask(policy, "covers", a, c)["uncovered"]
-
-
-@settings(max_examples=150)
-@given(data=st.data())
-def test_covers_agrees_with_can_i(policy: Policy, data: st.DataObject) -> None:
-    """When the owner's rules cover the servant's, every request a servant rule allows is allowed by an
-    owner rule; and each piece reported uncovered really is covered by no owner rule."""
-    owner = data.draw(rule_lists(most=3), "owner")
-    servant = data.draw(narrower_lists(owner), "servant")
-    answer = ask(policy, "covers", owner, servant)
-    assert answer["covered"] == (answer["uncovered"] == [])
-    pieces = [p for r in servant for p in breakdown(r)]
-    for piece in answer["uncovered"]:
-        assert piece in pieces and not ask(policy, "covers", owner, [piece])["covered"], piece
-    if not answer["covered"] or not servant:
-        return
-    namespaces = ["ns-a"]
-    aimed = [data.draw(aimed_request(r, namespaces)) for r in servant]
-    for request in aimed + data.draw(st.lists(requests(namespaces), max_size=6)):
-        if any(ask(policy, "rule_allows", r, request) for r in servant):
-            assert any(ask(policy, "rule_allows", r, request) for r in owner), (request, owner, servant)
-
-
-# --- the pieces the properties stand on, against upstream ---------------------------------------------
+# --- the rules against upstream ---------------------------------------------------------------------
 @settings(max_examples=300)
 @given(data=st.data())
 def test_rule_allows_is_upstreams(policy: Policy, data: st.DataObject) -> None:
-    """rule_allows is RuleAllows: the other properties compare the rules with themselves, this one
-    pins the matching they all share. Half the requests are aimed at the rule (its `*/scale`, its
+    """rule_allows is RuleAllows: the property blocks compare the rules with themselves, this one pins
+    the matching they all share. Half the requests are aimed at the rule (its `*/scale`, its
     names, its URL prefixes), where the matching has its cases."""
     rule = data.draw(rules(), "rule")
     namespaces = ["ns-a", "ns-b"]

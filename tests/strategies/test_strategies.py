@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from kuberules import Engine, Policy
 from kuberules.k8s import names
+from kuberules.k8s.cluster import ClusterView
 from kuberules.k8s.labels import parse_selector, selector_from_label_selector
 from kuberules.k8s.quantity import Quantity
 from kuberules.k8s.schema import SchemaValidator
@@ -100,7 +101,9 @@ def meta_problems(obj: Obj) -> list[str]:
 
 def pod_spec_problems(spec: Obj, kind: str) -> list[str]:
     """What ValidatePodSpec checks and neither the schemas nor the rules do: unique names, unique ports,
-    limits not below requests, a restartPolicy the kind allows, sidecars only among init containers."""
+    limits not below requests, a restartPolicy the kind allows, an init container's restartPolicy only
+    Always (a sidecar), a regular container's only on Pods (ContainerRestartRules, on in 1.37: Always,
+    OnFailure or Never; the strategies draw none on workload templates)."""
     out = []
     every = spec["containers"] + spec.get("initContainers", [])
     if len({c["name"] for c in every}) != len(every):
@@ -116,17 +119,39 @@ def pod_spec_problems(spec: Obj, kind: str) -> list[str]:
         for r, limit in res.get("limits", {}).items():
             if r in res.get("requests", {}) and Quantity.parse(limit) < Quantity.parse(res["requests"][r]):
                 out.append(f"{c['name']}: {r} limit below request")
-    if any("restartPolicy" in c for c in spec["containers"]):
-        out.append("restartPolicy on a regular container")
+    own = [c["restartPolicy"] for c in spec["containers"] if "restartPolicy" in c]
+    if own and (kind != "Pod" or not set(own) <= {"Always", "OnFailure", "Never"}):
+        out.append(f"restartPolicy {own} on a regular container of a {kind}")
+    if any(c.get("restartPolicy", "Always") != "Always" for c in spec.get("initContainers", [])):
+        out.append("an init container's restartPolicy is not Always")
     if spec.get("restartPolicy") not in RESTART_POLICIES.get(kind, (None, "Always")):
         out.append(f"{kind} with restartPolicy {spec.get('restartPolicy')}")
+    return out
+
+
+def status_problems(pod: Obj) -> list[str]:
+    """A pod's container statuses as the kubelet writes them: one per container at most, of a container of
+    its list; `started` only on a running container, true when it is ready; lastState only after a restart."""
+    out = []
+    spec, status = pod["spec"], pod.get("status", {})
+    for field, source in (("containerStatuses", "containers"), ("initContainerStatuses", "initContainers")):
+        listed = [s["name"] for s in status.get(field, [])]
+        if len(set(listed)) != len(listed) or not set(listed) <= {c["name"] for c in spec.get(source, [])}:
+            out.append(f"{field} {listed} do not match the {source}")
+        for s in status.get(field, []):
+            if "started" in s and "running" not in s["state"]:
+                out.append(f"{s['name']}: started without running")
+            if s["ready"] and s.get("started") is not True:
+                out.append(f"{s['name']}: ready before started")
+            if "lastState" in s and not s["restartCount"]:
+                out.append(f"{s['name']}: a last state without a restart")
     return out
 
 
 def workload_problems(obj: Obj) -> list[str]:
     kind, spec = obj["kind"], obj["spec"]
     if kind == "Pod":
-        return pod_spec_problems(spec, kind)
+        return pod_spec_problems(spec, kind) + status_problems(obj)
     template = spec["jobTemplate"]["spec"]["template"] if kind == "CronJob" else spec["template"]
     out = pod_spec_problems(template["spec"], kind)
     labels = template["metadata"]["labels"]
@@ -176,6 +201,8 @@ def manifests(value: object) -> list[Obj]:
 
 OBJECT_STRATEGIES = {
     "pods": workload.pods(), "pods with status": workload.pods(status=True),
+    "pods with resources": workload.pods(resources=True), "quotas with status": objects.resourcequota_lists(
+        status=True, min_size=1),
     **{k.lower() + "s": s() for k, s in workload.BY_KIND.items()},
     "workloads": workload.workloads(), "services": objects.services(), "namespaces": objects.namespaces(),
     "serviceaccounts": objects.serviceaccounts(), "limitranges": objects.limitrange_lists(),
@@ -265,6 +292,7 @@ def test_values_are_valid() -> None:
         spelled = values.spellings(*amount)
         assert {Quantity.parse(s) for s in spelled} == {Quantity.parse(spelled[0])}
         assert str(Quantity.parse(spelled[0])) == spelled[0]
+        assert Quantity.parse(spelled[0]) == Quantity.parse(f"{amount[1]}{'m' if amount[0] == 'cpu' else ''}")
 
     check()
 
@@ -301,6 +329,8 @@ def assert_covers(counts: Counter, promised: Iterable[str]) -> None:
 def quantity_features(text: str) -> Iterator[str]:
     body = text.lstrip("0123456789.")
     yield "canonical" if str(Quantity.parse(text)) == text else "odd spelling"
+    if Quantity.parse(text) != Quantity.parse(f"{Quantity.parse(text).milli_value()}m"):
+        yield "sub-millicore"
     if "." in text:
         yield "fraction"
     if body.startswith(("e", "E")):
@@ -317,7 +347,10 @@ def quantity_features(text: str) -> Iterator[str]:
 
 def test_quantities_cover_every_spelling() -> None:
     cpu = seen(values.quantities("cpu"), quantity_features)
-    assert_covers(cpu, ["canonical", "odd spelling", "milli", "micro", "fraction", "exponent", "plain number"])
+    assert_covers(cpu, ["canonical", "odd spelling", "milli", "micro", "fraction", "exponent", "plain number",
+                        "sub-millicore"])
+    drawn = cpu["canonical"] + cpu["odd spelling"]  # every distinct value, fewer than 1,000
+    assert 0.05 <= cpu["sub-millicore"] / drawn <= 0.3, cpu  # now and then: 4 amounts of 22
     memory = seen(values.quantities("memory"), quantity_features)
     assert_covers(memory, ["canonical", "odd spelling", "binary suffix", "decimal suffix", "exponent",
                            "plain number", "fraction"])
@@ -374,10 +407,16 @@ def pod_features(pod: Obj) -> Iterator[str]:
     yield f"{len(spec['containers'])} containers"
     yield "init containers" if "initContainers" in spec else "no init containers"
     yield f"restartPolicy {spec.get('restartPolicy')}"
-    for c in spec["containers"] + spec.get("initContainers", []):
+    for c in spec["containers"]:
+        if "restartPolicy" in c:
+            yield "own restartPolicy " + c["restartPolicy"]
+    for c in spec.get("initContainers", []):
         if "restartPolicy" in c:
             yield "sidecar"
+    for c in spec["containers"] + spec.get("initContainers", []):
         res = c.get("resources")
+        yield from ("sub-millicore" for part in ("requests", "limits") for q in [(res or {}).get(part, {}).get("cpu")]
+                    if q and Quantity.parse(q) != Quantity.parse(f"{Quantity.parse(q).milli_value()}m"))
         yield "resources absent" if res is None else "resources empty" if not res else "resources set"
         for part in (res or {}):
             yield part + " " + "+".join(sorted(res[part]))
@@ -388,10 +427,19 @@ def pod_features(pod: Obj) -> Iterator[str]:
             yield p.get("protocol", "no protocol")
     status = pod.get("status")
     yield "status" if status else "no status"
-    for s in (status or {}).get("containerStatuses", []) + (status or {}).get("initContainerStatuses", []):
+    statuses = (status or {}).get("containerStatuses", []) + (status or {}).get("initContainerStatuses", [])
+    if status is not None:
+        every = len(spec["containers"]) + len(spec.get("initContainers", []))
+        yield from ["container status"] * len(statuses) + ["no container status"] * (every - len(statuses))
+    for s in statuses:
         yield "state " + next(iter(s["state"]))
+        if "running" in s["state"]:
+            yield f"started {s.get('started', 'absent')}"
+        if "terminated" in s["state"]:
+            yield f"exit code {s['state']['terminated']['exitCode']}"
         if "lastState" in s:
             yield "last state"
+            yield f"exit code {s['lastState']['terminated']['exitCode']}"
 
 
 def test_pods_cover_containers_resources_and_status() -> None:
@@ -401,7 +449,34 @@ def test_pods_cover_containers_resources_and_status() -> None:
         "limits cpu", "limits memory", "requests cpu+memory", "limits cpu+memory", "requests and limits",
         "named port", "unnamed port", "TCP", "UDP", "SCTP", "no protocol", "status", "no status", "state running",
         "state waiting", "state terminated", "last state", "restartPolicy None", "restartPolicy Always",
-        "restartPolicy OnFailure", "restartPolicy Never"])
+        "restartPolicy OnFailure", "restartPolicy Never", "own restartPolicy Always", "own restartPolicy OnFailure",
+        "own restartPolicy Never", "sub-millicore"])
+
+
+def test_pods_with_status_cover_started_exit_codes_and_missing_statuses() -> None:
+    counts = seen(workload.pods(status=True), pod_features, 500)
+    assert_covers(counts, ["started True", "started False", "started absent",
+                           *(f"exit code {c}" for c in workload.EXIT_CODES)])
+    missing = counts["no container status"] / (counts["no container status"] + counts["container status"])
+    assert 0.35 <= missing <= 0.65, counts  # a missing status about as often as a present one
+
+
+def test_pods_with_resources_set_them_all_and_with_none_leave_them_out() -> None:
+    def features(pod: Obj) -> Iterator[str]:
+        every = pod["spec"]["containers"] + pod["spec"].get("initContainers", [])
+        yield from pod_features(pod)
+        yield "all set" if all(
+            set(c.get("resources", {})) == {"requests", "limits"}
+            and all(set(c["resources"][p]) == {"cpu", "memory"} for p in ("requests", "limits")) for c in every) \
+            else "not all set"
+
+    full = seen(workload.pods(resources=True), features, 300)
+    assert full["all set"] == 300 and "not all set" not in full, full
+    assert_covers(full, ["init containers", "sidecar", "sub-millicore", "3 containers"])
+    none = seen(workload.pods(resources=False), lambda pod: ["no resources" if not any(
+        "resources" in c for c in pod["spec"]["containers"] + pod["spec"].get("initContainers", [])) else "resources"],
+        100)
+    assert none == Counter({"no resources": 100}), none
 
 
 def workload_features(w: Obj) -> Iterator[str]:
@@ -509,6 +584,18 @@ def test_resourcequotas_cover_scopes_and_usage() -> None:
         "used within hard", "used over hard"])
 
 
+def test_status_and_min_size_hold_for_every_list() -> None:
+    with_status = seen(objects.resourcequota_lists(status=True, min_size=2), quota_features, 100)
+    assert "no status" not in with_status and with_status["0 quotas"] == with_status["1 quotas"] == 0, with_status
+    assert_covers(with_status, ["2 quotas", "used within hard", "used over hard"])
+    without = seen(objects.resourcequota_lists(status=False, min_size=3), quota_features, 100)
+    assert set(without) & {"used within hard", "used over hard"} == set() and without["3 quotas"] == 100, without
+    ranges = seen(objects.limitrange_lists(min_size=1), lambda rs: [f"{len(rs)} ranges"], 100)
+    assert set(ranges) == {"1 ranges", "2 ranges"}, ranges
+    named = seen(objects.limitrange_lists(min_size=4), lambda rs: [",".join(r["metadata"]["name"] for r in rs)], 20)
+    assert set(named) == {"limits,limits-1,limits-2,limits-3"}, named
+
+
 def rbac_features(obj: Obj) -> Iterator[str]:
     yield obj["kind"]
     for rule in obj.get("rules") or []:
@@ -559,6 +646,77 @@ def test_rbac_requests_cover_both_shapes() -> None:
     assert_covers(seen(rbac.rbac_requests(), request_features), [
         "non-resource", "cluster-wide", "namespaced", "subresource", "no subresource", "named", "unnamed",
         "service account", "alice", "system:anonymous", "groups", "no groups"])
+
+
+def authorized(objs: list[Obj], request: Obj) -> bool:
+    """kubernetes.rbac.authorize as a property asks it: `with_cluster(objects, authorize(user(r.user,
+    r.groups), r).allowed)`."""
+    cluster = ClusterView(objs)
+    user = policy().query("kubernetes.rbac.user", request["user"], request["groups"])
+    return policy().query("kubernetes.rbac.authorize", user, request, cluster=cluster)["allowed"]
+
+
+def aimed_features(drawn: tuple[list[Obj], Obj]) -> Iterator[str]:
+    objs, request = drawn
+    granting = "granting" if rbac.grants(objs) else "granting nothing"
+    allowed = authorized(objs, request)
+    yield granting
+    yield f"{granting} allowed" if allowed else f"{granting} denied"
+    if allowed and "path" in request:
+        yield "allowed non-resource"
+    if allowed and request.get("namespace"):
+        yield "allowed namespaced"
+    if allowed and request.get("subresource"):
+        yield "allowed subresource"
+    if allowed and request["user"].startswith("system:serviceaccount:"):
+        yield "allowed service account"
+    if allowed and request["groups"]:
+        yield "allowed group"
+
+
+def test_requests_aimed_at_a_cluster_are_often_allowed() -> None:
+    """With a cluster's objects (rbac_clusters), about half the requests are aimed at what a binding
+    grants: kubernetes.rbac.authorize (with_cluster(objects, ...)) allows at least 30% of the requests
+    on clusters that grant anything (about a third of rbac_clusters' clusters grant nothing: no binding,
+    or only roles without rules), through users, groups and service accounts, resource and URL rules."""
+    drawn = cluster.rbac_clusters().flatmap(lambda objs: rbac.rbac_requests(objects=objs).map(lambda r: (objs, r)))
+    counts = seen(drawn, aimed_features, 200)
+    granting = counts["granting allowed"] / counts["granting"]
+    assert granting >= 0.3, counts
+    assert_covers(counts, ["granting", "granting nothing", "allowed non-resource", "allowed namespaced",
+                           "allowed subresource", "allowed service account", "allowed group"])
+    print(f"aimed: {granting:.0%} allowed on granting clusters, "
+          f"{(counts['granting allowed'] + counts['granting nothing allowed']) / 200:.0%} of all")
+
+
+RBAC = "rbac.authorization.k8s.io"
+
+
+def role_bound(ns: str, user: str) -> list[Obj]:
+    """A Namespace, a Role in it that lets pods be read, and a RoleBinding that gives it to `user`."""
+    meta = {"name": "read-pods", "namespace": ns}
+    return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+            {"apiVersion": f"{RBAC}/v1", "kind": "Role", "metadata": meta,
+             "rules": [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "pods/log"]}]},
+            {"apiVersion": f"{RBAC}/v1", "kind": "RoleBinding", "metadata": meta,
+             "subjects": [{"kind": "User", "apiGroup": RBAC, "name": user}],
+             "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": "read-pods"}}]
+
+
+def test_aimed_requests_stay_in_the_namespace_asked_for() -> None:
+    """Given `namespace`, a request is aimed only at the RoleBindings of that namespace (and at
+    ClusterRoleBindings), and stays in it, or cluster-wide."""
+    objs = role_bound("prod", "alice") + role_bound("dev", "bob")
+
+    def features(request: Obj) -> list[str]:
+        assert request.get("namespace", "prod") in ("prod", ""), request
+        if "system:masters" in request["groups"]:
+            return ["system:masters"]  # allowed everything, before RBAC
+        return [request["user"] + (" allowed" if authorized(objs, request) else " denied")]
+
+    counts = seen(rbac.rbac_requests("prod", objs), features, 100)
+    assert_covers(counts, ["alice allowed", "alice denied"])
+    assert "bob allowed" not in counts, counts
 
 
 def netpol_features(np: Obj) -> Iterator[str]:
@@ -615,7 +773,8 @@ def test_clusters_cover_every_kind_they_promise() -> None:
 
 
 # --- the registry -----------------------------------------------------------------------------
-ARGUMENTS = {"namespace": "prod", "status": True, "size": 1, "resource": "memory"}
+ARGUMENTS = {"namespace": "prod", "status": True, "size": 1, "resource": "memory", "resources": True, "min_size": 3,
+             "objects": role_bound("prod", "alice"), "min": -1, "max": 2, "values": ["Never", 143, {"a": 1}]}
 ONE_OBJECT = {"pods": {"Pod"}, "deployments": {"Deployment"}, "statefulsets": {"StatefulSet"},
               "daemonsets": {"DaemonSet"}, "replicasets": {"ReplicaSet"},
               "replicationcontrollers": {"ReplicationController"}, "jobs": {"Job"}, "cronjobs": {"CronJob"},
@@ -633,11 +792,34 @@ VALUES: dict[str, Callable[[Any, dict[str, Any]], bool]] = {
     "label_sets": lambda v, _: isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values())),
     "selectors": lambda v, _: isinstance(v, dict) and set(v) <= {"matchLabels", "matchExpressions"},
     "quantities": lambda v, _: isinstance(v, str) and Quantity.parse(v).sign() > 0,
+    "integers": lambda v, args: type(v) is int and args.get("min", -(2**63)) <= v <= args.get("max", 2**63 - 1),
+    "booleans": lambda v, _: type(v) is bool,
+    "sampled": lambda v, args: v in args["values"],
+}
+
+
+def fully_resourced(pod: Obj) -> bool:
+    return all(set(c["resources"][part]) == {"cpu", "memory"} for c in pod_containers(pod) for part in (
+        "requests", "limits"))
+
+
+def pod_containers(pod: Obj) -> list[Obj]:
+    return pod["spec"]["containers"] + pod["spec"].get("initContainers", [])
+
+
+# What a parameter promises of each value, given the value of ARGUMENTS (true for status and resources).
+PROMISES: dict[str, Callable[[Any, Any], bool]] = {
+    "status": lambda v, _: all("status" in o for o in manifests(v)),
+    "resources": lambda v, _: fully_resourced(v),
+    "min_size": lambda v, least: len(v) >= least,
 }
 
 
 def declared(name: str, value: Any, args: dict[str, Any]) -> bool:
-    """Whether a value is what the registry says `name` yields, in the namespace asked for."""
+    """Whether a value is what the registry says `name` yields, in the namespace asked for, with what
+    its other parameters promise."""
+    if not all(PROMISES[k](value, v) for k, v in args.items() if k in PROMISES):
+        return False
     if name in VALUES:
         return VALUES[name](value, args)
     objs = [value] if name in ONE_OBJECT else value
@@ -655,8 +837,22 @@ def test_every_generator_builds_with_its_params_and_yields_its_kind(name: str) -
     generator = GENERATORS[name]
     assert generator.name == name and generator.yields
     assert all(p.type in ("string", "int", "bool", "list", "map") and p.name in ARGUMENTS for p in generator.params)
-    for args in ({}, {p.name: ARGUMENTS[p.name] for p in generator.params}):
+    assert all(type(ARGUMENTS[p.name]).__name__ == {"string": "str", "map": "dict"}.get(p.type, p.type)
+               for p in generator.params)
+    required = {p.name: ARGUMENTS[p.name] for p in generator.params if p.required}
+    for args in (required, {p.name: ARGUMENTS[p.name] for p in generator.params}):
         yields_declared(name, args)
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("integers", {"min": 3, "max": 2}), ("integers", {"min": 2**63}), ("sampled", {"values": []}),
+    ("limitranges", {"min_size": -1}), ("resourcequotas", {"min_size": 99}),
+    ("rbac_requests", {"objects": [{"kind": "RoleBinding", "subjects": [{"kind": "User", "name": "alice"}]}]}),
+])
+def test_a_generator_refuses_arguments_it_cannot_honour(name: str, args: dict[str, Any]) -> None:
+    """With a ValueError, which `prove` reports as a located generator-error."""
+    with pytest.raises(ValueError):
+        GENERATORS[name].build(**args).example()
 
 
 def yields_declared(name: str, args: dict[str, Any]) -> None:
@@ -681,3 +877,53 @@ def test_the_readme_example_holds() -> None:
     assert tests
     for test in tests:
         settings(max_examples=25, database=None, deadline=None)(test)()
+
+
+# --- the language ------------------------------------------------------------------------------
+PROPERTIES = '''package strategies.props
+
+import kubernetes.rbac as rbac
+
+def full(c) = ["requests", "limits"].all(f, "cpu" in c.resources[f] && "memory" in c.resources[f])
+
+property "plain values stay in range"
+  for code in sampled(values: [0, 1, 2, 126, 127, 137, 143, 255]), window in integers(min: 0, max: 300)
+  for flag in booleans()
+  check code in [0, 1, 2, 126, 127, 137, 143, 255] && window >= 0 && window <= 300 && (flag || !flag)
+
+property "resources: true sets cpu and memory everywhere"
+  for pod in pods(resources: true, status: true)
+  check ((pod.spec.initContainers ?? []) + pod.spec.containers).all(c, full(c))
+
+property "status: true and min_size hold"
+  for quotas in resourcequotas(namespace: "default", status: true, min_size: 1), ranges in limitranges(min_size: 2)
+  check size(quotas) >= 1 && quotas.all(q, has(q.status.hard) && has(q.status.used)) && size(ranges) >= 2
+
+property "some aimed requests are allowed"
+  for objects in rbac_clusters(), req in rbac_requests(objects: objects)
+  check !with_cluster(objects, rbac.authorize(rbac.user(req.user, req.groups), req).allowed)
+'''
+
+
+def test_property_blocks_use_the_new_generators_and_parameters(tmp_path: Path) -> None:
+    """The checker takes the new parameters with their types, and `prove` draws from them: the first
+    three properties hold, and the last finds an allowed request (it claims none is)."""
+    from kuberules import prove
+
+    rules = tmp_path / "props.rules"
+    rules.write_text(PROPERTIES)
+    props = prove.load(rules, policies_dir() / "kubernetes").properties(entry_only=True)
+    results = {p.name: prove.run_property(p, examples=15, seed=3) for p in props if p.module == "strategies.props"}
+    assert len(results) == 4
+    for name, result in results.items():
+        assert result.passed == (name != "some aimed requests are allowed"), prove.report(result)
+
+
+def test_the_grammar_reference_lists_every_generator_with_its_parameters() -> None:
+    reference = (Path(__file__).parents[2] / "grammar" / "README.md").read_text()
+    table = reference.split("| Generator | One value |", 1)[1].split("\n\n", 1)[0]
+    for generator in GENERATORS.values():
+        params = ", ".join(f"{p.name}: {p.type}" for p in generator.params)
+        assert f"`{generator.name}({params})`" in table or (
+            f"`{generator.name}`" in table and all(f"`{p.name}: {p.type}`" in table for p in generator.params)
+        ), generator.name

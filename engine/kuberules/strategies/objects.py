@@ -4,12 +4,14 @@ NetworkPolicy, one manifest at a time.
 Each is valid by construction against the JSON Schemas and upstream's validation: names are DNS names,
 the values within a LimitRange item are ordered, a quota's scopes suit its resources, an ipBlock's
 excepts lie inside its cidr. Fields the API leaves optional are often left out, which is also where
-shrinking goes.
+shrinking goes. A LimitRange's items, a quota's hard names and the objects of a namespace's list are drawn
+as lists (`st.lists`), so that shrinking can delete any of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from hypothesis import strategies as st
 
@@ -108,10 +110,12 @@ def _bounds(draw: st.DrawFn, resource: str, fields: tuple[str, ...]) -> dict[str
     return dict(zip(chosen, amounts, strict=True))
 
 
-def _limitrange_item(draw: st.DrawFn, type_: str) -> Obj:
-    """One item of `type_` ("Container", "Pod" or "PersistentVolumeClaim"), valid as ValidateLimitRange
+@st.composite
+def _limitrange_item(draw: st.DrawFn) -> Obj:
+    """One item of a type ("Container", "Pod" or "PersistentVolumeClaim"), valid as ValidateLimitRange
     wants: min <= defaultRequest <= default <= max per resource, defaults only on Container items, a
     maxLimitRequestRatio of at least 1 and at most max/min, a min or max of storage on a PVC item."""
+    type_ = draw(st.sampled_from(LIMIT_TYPES))
     item: Obj = {"type": type_}
     if type_ == "PersistentVolumeClaim":
         bounds = _bounds(draw, "storage", ("min", "max")) or {"max": draw(values.amounts("storage"))}
@@ -135,18 +139,42 @@ def limitranges(draw: st.DrawFn, namespace: str | None = None, name: str | None 
     """A LimitRange with 1-3 items of distinct types (validation forbids two of one type): Container
     items with min, max, default, defaultRequest and ratios; Pod items with min, max and ratios; PVC
     items with storage bounds."""
-    types = draw(st.lists(st.sampled_from(LIMIT_TYPES), min_size=1, max_size=3, unique=True))
+    items = draw(_LIMITRANGE_ITEMS)
     return {"apiVersion": "v1", "kind": "LimitRange",
             "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
-            "spec": {"limits": [_limitrange_item(draw, t) for t in types]}}
+            "spec": {"limits": items}}
+
+
+_LIMITRANGE_ITEMS = st.lists(_limitrange_item(), min_size=1, max_size=3, unique_by=lambda item: item["type"])
+MOST_OBJECTS = 8  # the most a namespace's list of LimitRanges or ResourceQuotas may be asked to hold
+
+
+def _least(min_size: int) -> int:
+    if type(min_size) is not int or not 0 <= min_size <= MOST_OBJECTS:
+        raise ValueError(f"min_size must be an int from 0 to {MOST_OBJECTS}, not {min_size!r}")
+    return min_size
+
+
+def _named(objs: list[Obj], stem: str) -> list[Obj]:
+    """The objects named `stem`, `stem-1`, `stem-2`, ... in order (distinct, whatever shrinking deletes)."""
+    for i, obj in enumerate(objs):
+        obj["metadata"]["name"] = f"{stem}-{i}" if i else stem
+    return objs
+
+
+@cache
+def _limitrange_list(namespace: str, min_size: int) -> st.SearchStrategy[list[Obj]]:
+    return st.lists(limitranges(namespace, "limits"), min_size=min_size, max_size=max(2, min_size))
 
 
 @st.composite
-def limitrange_lists(draw: st.DrawFn, namespace: str | None = None) -> list[Obj]:
-    """The LimitRanges of one namespace, as admission takes them: 0-2, names distinct, all in `namespace`
-    or in one drawn namespace."""
+def limitrange_lists(draw: st.DrawFn, namespace: str | None = None, min_size: int = 0) -> list[Obj]:
+    """The LimitRanges of one namespace, as admission takes them: `min_size` (default 0) to 2 (or
+    `min_size`, when more), names distinct (`limits`, `limits-1`, ...), all in `namespace` or in one drawn
+    namespace."""
+    least = _least(min_size)
     ns = draw(namespace_or_drawn(namespace))
-    return [draw(limitranges(ns, f"limits-{i}" if i else "limits")) for i in range(draw(st.integers(0, 2)))]
+    return _named(draw(_limitrange_list(ns, least)), "limits")
 
 
 # --- ResourceQuota ------------------------------------------------------------------------------
@@ -168,9 +196,10 @@ def _quota_text(draw: st.DrawFn, name: str, amount: int) -> str:
 
 
 def _quota_amount(draw: st.DrawFn, name: str) -> int:
-    """Room for a few containers' worth of cpu or memory; up to 20 objects of a count."""
+    """Room for a few containers' worth of cpu or memory (four times an amount: whole millicores, even
+    for the amounts below a millicore's precision); up to 20 objects of a count."""
     if name.endswith(("cpu", "memory", "storage")):
-        return draw(values.amounts("cpu" if name.endswith("cpu") else "memory")) * 4
+        return int(draw(values.amounts("cpu" if name.endswith("cpu") else "memory")) * 4)
     return draw(st.integers(0, 20))
 
 
@@ -195,30 +224,63 @@ def _scopes(draw: st.DrawFn, names: list[str]) -> Obj:
     return {}
 
 
+USAGES = {None: ("none", "within", "over"), True: ("within", "over"), False: ("none",)}
+
+
+@cache
+def _hard_entries(usage: str) -> st.SearchStrategy[list[tuple[str, str, str | None]]]:
+    """1-4 (name, hard, used) of distinct names, each drawn whole (so that shrinking deletes one with its
+    amounts): used None under usage "none", some usage within hard, or over it."""
+
+    @st.composite
+    def entry(draw: st.DrawFn) -> tuple[str, str, str | None]:
+        name = draw(st.sampled_from(COMPUTE + OBJECT_COUNTS + STORAGE))
+        amount = _quota_amount(draw, name)
+        hard = _quota_text(draw, name, amount)
+        if usage == "none":
+            return name, hard, None
+        used = draw(st.integers(0, amount)) if usage == "within" else \
+            amount + draw(st.integers(1, 3)) * (amount // 4 or 1)
+        return name, hard, _quota_text(draw, name, used)
+
+    return st.lists(entry(), min_size=1, max_size=4, unique_by=lambda e: e[0])
+
+
 @st.composite
-def resourcequotas(draw: st.DrawFn, namespace: str | None = None, name: str | None = None) -> Obj:
+def resourcequotas(draw: st.DrawFn, namespace: str | None = None, name: str | None = None,
+                   status: bool | None = None) -> Obj:
     """A ResourceQuota: 1-4 hard limits (compute, object counts, storage, a count/<resource>); scopes or a
     scopeSelector that suit them; a status as the quota controller leaves it (status.hard = spec.hard and
-    some usage within hard), or over hard (usage admitted before the quota shrank), or no status yet."""
-    names = draw(st.lists(st.sampled_from(COMPUTE + OBJECT_COUNTS + STORAGE), min_size=1, max_size=4, unique=True))
-    hard_amounts = {n: _quota_amount(draw, n) for n in names}
-    hard = {n: _quota_text(draw, n, a) for n, a in hard_amounts.items()}
+    some usage within hard), or over hard (usage admitted before the quota shrank), or no status yet.
+    `status`: True, always a status (within or over hard); False, never; None (default), any of the three."""
+    if status not in USAGES:
+        raise ValueError(f"status must be true, false or absent, not {status!r}")
+    usage = draw(st.sampled_from(USAGES[status]))
+    entries = draw(_hard_entries(usage))
+    names = [n for n, _, _ in entries]
+    hard = {n: h for n, h, _ in entries}
     quota: Obj = {"apiVersion": "v1", "kind": "ResourceQuota",
                   "metadata": metadata(name or draw(values.dns_labels()), draw(namespace_or_drawn(namespace))),
                   "spec": {"hard": hard, **_scopes(draw, names)}}
-    usage = draw(st.sampled_from(("none", "within", "over")))
     if usage != "none":
-        used = {n: draw(st.integers(0, a)) if usage == "within" else a + draw(st.integers(1, 3)) * (a // 4 or 1)
-                for n, a in hard_amounts.items()}
-        quota["status"] = {"hard": dict(hard), "used": {n: _quota_text(draw, n, u) for n, u in used.items()}}
+        quota["status"] = {"hard": dict(hard), "used": {n: u for n, _, u in entries}}
     return quota
 
 
+@cache
+def _resourcequota_list(namespace: str, status: bool | None, min_size: int) -> st.SearchStrategy[list[Obj]]:
+    return st.lists(resourcequotas(namespace, "quota", status), min_size=min_size, max_size=max(2, min_size))
+
+
 @st.composite
-def resourcequota_lists(draw: st.DrawFn, namespace: str | None = None) -> list[Obj]:
-    """The ResourceQuotas of one namespace, as admission takes them: 0-2, names distinct."""
+def resourcequota_lists(draw: st.DrawFn, namespace: str | None = None, status: bool | None = None,
+                        min_size: int = 0) -> list[Obj]:
+    """The ResourceQuotas of one namespace, as admission takes them: `min_size` (default 0) to 2 (or
+    `min_size`, when more), names distinct (`quota`, `quota-1`, ...), all in `namespace` or in one drawn
+    namespace. `status` as for `resourcequotas`: True, every quota has status.hard and status.used."""
+    least = _least(min_size)
     ns = draw(namespace_or_drawn(namespace))
-    return [draw(resourcequotas(ns, f"quota-{i}" if i else "quota")) for i in range(draw(st.integers(0, 2)))]
+    return _named(draw(_resourcequota_list(ns, status, least)), "quota")
 
 
 # --- NetworkPolicy ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 authorizer is asked (`rbac_requests`).
 
 Rules come from a small vocabulary (verbs with `*`, API groups with `*`, resources with subresources and
-`*/scale`, resource names, non-resource URLs) so that rules and requests meet often. Objects pass
+`*/scale`, resource names, non-resource URLs) so that rules and requests meet often; given a cluster's
+objects, `rbac_requests` aims half its requests at what a binding grants. Objects pass
 ValidateRole and friends: resource rules name groups and resources, only ClusterRoles hold URL rules,
 a ClusterRoleBinding's service account names its namespace, User and Group subjects carry the RBAC group.
 """
@@ -167,13 +168,8 @@ def _user(draw: st.DrawFn, namespaces: Sequence[str]) -> Obj:
             "groups": draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))}
 
 
-@st.composite
-def rbac_requests(draw: st.DrawFn, namespace: str | None = None) -> Obj:
-    """A request to authorize, with who asks: {"user", "groups", "verb", "apiGroup", "resource",
-    "subresource", "name", "namespace"} for a resource (namespaced in `namespace` or a drawn one, or
-    cluster-wide: namespace ""), or {"user", "groups", "verb", "path"} for a non-resource URL. Pass
-    `kubernetes.rbac.user(r.user, r.groups)` and the map itself to `kubernetes.rbac.authorize`."""
-    ns = draw(namespace_or_drawn(namespace))
+def _asked(draw: st.DrawFn, ns: str) -> Obj:
+    """A request as `rbac_requests` draws it without objects: anyone asking anything."""
     out = _user(draw, [ns])
     group, kind = draw(st.sampled_from(REQUEST_RESOURCES))
     resource = {"verb": draw(st.sampled_from(REQUEST_VERBS)), "apiGroup": group, "resource": kind,
@@ -183,6 +179,102 @@ def rbac_requests(draw: st.DrawFn, namespace: str | None = None) -> Obj:
     if one_in(draw, 4):  # after the resource's draws, so that shrinking prefers a resource request
         return {**out, "verb": draw(st.sampled_from(("get", "post"))), "path": draw(st.sampled_from(PATHS))}
     return {**out, **resource}
+
+
+def grants(objects: Sequence[Obj], namespace: str | None = None) -> list[tuple[Obj, Obj]]:
+    """(binding, rule) for each rule of the role each binding of `objects` refers to (a Role of the
+    binding's namespace, or a ClusterRole; aggregated ClusterRoles as the objects hold them, settled or
+    not), leaving out URL rules under RoleBindings (they grant nothing there), bindings without subjects,
+    rules that name no verb, group, resource or URL, and, given `namespace`, the RoleBindings of other
+    namespaces."""
+    roles = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o.get("rules") or []
+             for o in objects if o.get("kind") in ("Role", "ClusterRole")}
+    out = []
+    for b in objects:
+        if b.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or not b.get("subjects"):
+            continue
+        home = b["metadata"].get("namespace", "") if b["kind"] == "RoleBinding" else ""
+        if home and namespace is not None and home != namespace:
+            continue
+        ref = b["roleRef"]
+        for rule in roles.get((ref["kind"], home if ref["kind"] == "Role" else "", ref["name"]), []):
+            fields = ("verbs", "nonResourceURLs") if "nonResourceURLs" in rule else ("verbs", "apiGroups", "resources")
+            if all(rule.get(f) for f in fields) and not (home and "nonResourceURLs" in rule):
+                out.append((b, rule))
+    return out
+
+
+_GROUP_RESOURCES = {g: tuple(r for rg, r in REQUEST_RESOURCES if rg == g) for g, _ in REQUEST_RESOURCES}
+
+
+def _concrete_path(draw: st.DrawFn, url: str) -> str:
+    """A path that `url` (exact, or a prefix ending in `*`) matches: one of PATHS when one does."""
+    if not url.endswith("*"):
+        return url
+    matching = [p for p in PATHS if p.startswith(url[:-1])]
+    return pick(draw, matching) if matching else url[:-1] + "x"
+
+
+def _aimed(draw: st.DrawFn, chosen: list[tuple[Obj, Obj]], namespaces: Sequence[str],
+           namespace: str | None) -> Obj:
+    """A request that a subject of a binding makes and a rule of its role allows, wildcards made
+    concrete (`*` verbs, groups and resources, `*/scale`, URL prefixes): a user the binding names (with
+    no groups), one of USERS in a group it names, or the service account it names."""
+    binding, rule = pick(draw, chosen)
+    home = binding["metadata"].get("namespace", "") if binding["kind"] == "RoleBinding" else ""
+    subject = pick(draw, binding["subjects"])
+    if subject["kind"] == "User":
+        who: Obj = {"user": subject["name"], "groups": []}
+    elif subject["kind"] == "Group":
+        who = {"user": draw(st.sampled_from(USERS)), "groups": [subject["name"]]}
+    else:
+        who = {"user": f"system:serviceaccount:{subject.get('namespace') or home}:{subject['name']}", "groups": []}
+    verb = pick(draw, rule["verbs"])
+    if "nonResourceURLs" in rule:
+        return {**who, "verb": "get" if verb == "*" else verb,
+                "path": _concrete_path(draw, pick(draw, rule["nonResourceURLs"]))}
+    group = pick(draw, rule["apiGroups"])
+    if group == "*":
+        group = pick(draw, tuple(_GROUP_RESOURCES))
+    resource, _, subresource = pick(draw, rule["resources"]).partition("/")
+    if resource == "*":
+        resource = pick(draw, _GROUP_RESOURCES.get(group) or ("pods",))
+    if home:
+        ns = home
+    elif namespace is not None:
+        ns = draw(st.sampled_from((namespace, "")))
+    else:
+        ns = pick(draw, ("", *namespaces))
+    return {**who, "verb": draw(st.sampled_from(REQUEST_VERBS)) if verb == "*" else verb, "apiGroup": group,
+            "resource": resource, "subresource": subresource,
+            "name": pick(draw, rule.get("resourceNames") or ("", *RESOURCE_NAMES, "other")), "namespace": ns}
+
+
+@st.composite
+def rbac_requests(draw: st.DrawFn, namespace: str | None = None, objects: Sequence[Obj] | None = None) -> Obj:
+    """A request to authorize, with who asks: {"user", "groups", "verb", "apiGroup", "resource",
+    "subresource", "name", "namespace"} for a resource (namespaced in `namespace` or a drawn one, or
+    cluster-wide: namespace ""), or {"user", "groups", "verb", "path"} for a non-resource URL. Pass
+    `kubernetes.rbac.user(r.user, r.groups)` and the map itself to `kubernetes.rbac.authorize`.
+
+    Given `objects` (a cluster's RBAC objects, as `rbac_clusters` draws them), about half the requests
+    are aimed when a binding grants anything (see `grants`): a subject the binding names asks for what
+    a rule of its role allows (an aggregated ClusterRole's rules as the objects hold them: `rbac_clusters`
+    settles them), so that `kubernetes.rbac.authorize` on those objects allows it; the others are drawn
+    as without objects, in a namespace of the cluster when `namespace` is not given. Shrinks toward the
+    request drawn as without objects."""
+    if objects is not None and (isinstance(objects, (str, bytes)) or not isinstance(objects, Sequence)):
+        raise ValueError(f"objects must be a list of objects, not {type(objects).__name__}")
+    try:
+        cluster_namespaces = [o["metadata"]["name"] for o in objects or () if o.get("kind") == "Namespace"]
+        chosen = grants(objects, namespace) if objects is not None else []
+    except (KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"objects must be Kubernetes objects with their metadata ({err!r})") from None
+    if chosen and draw(st.booleans()):
+        return _aimed(draw, chosen, cluster_namespaces, namespace)
+    if namespace is None and cluster_namespaces:
+        return _asked(draw, pick(draw, cluster_namespaces))
+    return _asked(draw, draw(namespace_or_drawn(namespace)))
 
 
 # --- aggregation --------------------------------------------------------------------------------

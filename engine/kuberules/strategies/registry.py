@@ -36,6 +36,8 @@ class Generator:
 
 NAMESPACE = (Param("namespace", "string"),)
 SIZE = (Param("size", "int"),)
+STATUS = Param("status", "bool")
+MIN_SIZE = Param("min_size", "int")
 
 
 def _sized(build: Callable[..., SearchStrategy[Any]], *knobs: str) -> Callable[..., SearchStrategy[Any]]:
@@ -53,8 +55,9 @@ def _namespaced(name: str, build: Callable[..., SearchStrategy[Any]], yields: st
 GENERATORS: dict[str, Generator] = {
     g.name: g
     for g in (
-        Generator("pods", (*NAMESPACE, Param("status", "bool")), workload.pods,
-                  "a Pod (with container statuses when status is true)"),
+        Generator("pods", (*NAMESPACE, STATUS, Param("resources", "bool")), workload.pods,
+                  "a Pod (with container statuses when status is true; every container requesting and limiting "
+                  "cpu and memory when resources is true, none with resources when false)"),
         _namespaced("deployments", workload.deployments, "a Deployment"),
         _namespaced("statefulsets", workload.statefulsets, "a StatefulSet"),
         _namespaced("daemonsets", workload.daemonsets, "a DaemonSet"),
@@ -66,9 +69,11 @@ GENERATORS: dict[str, Generator] = {
         _namespaced("services", objects.services, "a Service"),
         Generator("namespaces", (), objects.namespaces, "a Namespace"),
         _namespaced("serviceaccounts", objects.serviceaccounts, "a ServiceAccount"),
-        _namespaced("limitranges", objects.limitrange_lists, "the LimitRanges of one namespace (a list of 0-2)"),
-        _namespaced("resourcequotas", objects.resourcequota_lists,
-                    "the ResourceQuotas of one namespace (a list of 0-2)"),
+        Generator("limitranges", (*NAMESPACE, MIN_SIZE), objects.limitrange_lists,
+                  "the LimitRanges of one namespace (a list of min_size (default 0) to 2, or min_size when more)"),
+        Generator("resourcequotas", (*NAMESPACE, STATUS, MIN_SIZE), objects.resourcequota_lists,
+                  "the ResourceQuotas of one namespace (a list of min_size (default 0) to 2, or min_size when "
+                  "more; each with status.hard and status.used when status is true, none when false)"),
         _namespaced("roles", rbac.roles, "a Role"),
         Generator("clusterroles", (), rbac.clusterroles, "a ClusterRole"),
         _namespaced("rolebindings", rbac.rolebindings, "a RoleBinding"),
@@ -80,12 +85,18 @@ GENERATORS: dict[str, Generator] = {
                   "the RBAC objects of a consistent cluster (a list)"),
         Generator("netpol_clusters", SIZE, _sized(cluster.netpol_clusters, "namespaces", "pods", "policies"),
                   "namespaces, pods and NetworkPolicies of a cluster (a list)"),
-        _namespaced("rbac_requests", rbac.rbac_requests,
-                    "a request with who asks: {user, groups, verb, apiGroup, resource, subresource, name, "
-                    "namespace} or {user, groups, verb, path}"),
+        Generator("rbac_requests", (*NAMESPACE, Param("objects", "list")), rbac.rbac_requests,
+                  "a request with who asks: {user, groups, verb, apiGroup, resource, subresource, name, "
+                  "namespace} or {user, groups, verb, path}; given a cluster's objects, about half aimed at "
+                  "what one of its bindings grants"),
         Generator("label_sets", (), values.label_sets, "a map of labels"),
         Generator("selectors", (), values.selectors, "a label selector in map form"),
         Generator("quantities", (Param("resource", "string"),), values.quantities,
                   'a quantity as a string (resource: "cpu", "memory" or "storage")'),
+        Generator("integers", (Param("min", "int"), Param("max", "int")), values.integers,
+                  "an int from min to max, both included (default: any int64); shrinks toward 0"),
+        Generator("booleans", (), values.booleans, "true or false; shrinks to false"),
+        Generator("sampled", (Param("values", "list", required=True),), values.sampled,
+                  "one of the values (a list, not empty); shrinks to the first"),
     )
 }

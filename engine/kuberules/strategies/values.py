@@ -1,4 +1,5 @@
-"""Kubernetes values: quantities, names, label keys and values, label sets and label selectors.
+"""Kubernetes values: quantities, names, label keys and values, label sets and label selectors; and the plain
+values a property draws besides objects (`integers`, `booleans`, `sampled`).
 
 Every strategy starts from the plainest value (`web`, `app`, `500m`) so that a shrunk counterexample reads
 like a hand-written manifest; the odd-but-valid spellings come from the same amounts, written another way.
@@ -11,6 +12,7 @@ than the draw itself, and the object strategies draw thousands of these.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
@@ -30,8 +32,13 @@ RESOURCES = ("cpu", "memory", "storage")
 # --- quantities ---------------------------------------------------------------------------------
 # Amounts come from short lists, round ones first: one draw each, and the same amounts turn up again
 # and again, so that equal values (where boundary bugs hide) are common.
-_AMOUNTS = {  # in each resource's base unit: millicores for cpu, bytes for the others
-    "cpu": (100, 500, 1000, 250, 2000, 50, 1500, 4000, 1, 10, 125, 333, 750, 1234, 2500, 3001, 7999, 8000),
+# A few cpu amounts are below a millicore's precision (1.5m is 1500u, 0.0015): LimitRanger compares
+# MilliValues, which round them up, and quota adds them exactly. They come last (never a shrunk value's
+# choice unless the failure needs one), and four of them are whole millicores: a quota holds four.
+SUB_MILLI = (Decimal("1.5"), Decimal("0.5"), Decimal("2.25"), Decimal("1000.5"))
+_AMOUNTS: dict[str, tuple[int | Decimal, ...]] = {  # in each resource's base unit: millicores for cpu, bytes
+    "cpu": (100, 500, 1000, 250, 2000, 50, 1500, 4000, 1, 10, 125, 333, 750, 1234, 2500, 3001, 7999, 8000,
+            *SUB_MILLI),
     "memory": (128 * MI, 256 * MI, GI, 512 * MI, 2 * GI, 64 * MI, 1536 * MI, 4 * GI, 8 * GI, MI, 100 * MI,
                300 * MI, 1000 * MI, 2560 * MI, 512 * 1024, 10**8, 5 * 10**8, 10**9, 2 * 10**9, 129 * 10**6,
                1500 * 10**6),
@@ -40,20 +47,28 @@ _AMOUNTS = {  # in each resource's base unit: millicores for cpu, bytes for the 
 _AMOUNT_STRATEGIES = {resource: st.sampled_from(options) for resource, options in _AMOUNTS.items()}
 
 
-def amounts(resource: str) -> st.SearchStrategy[int]:
+def amounts(resource: str) -> st.SearchStrategy[int | Decimal]:
     """An amount of `resource` ("cpu": millicores up to 8 cores; "memory", "storage": bytes up to 8Gi and
-    100Gi) in the range real manifests use: round amounts first, then odd ones (1m, 333m, 129e6 bytes)."""
+    100Gi) in the range real manifests use: round amounts first, then odd ones (1m, 333m, 129e6 bytes),
+    and last, for cpu, a few below a millicore's precision (a Decimal: 1.5 millicores, 0.5, 2.25, 1000.5);
+    every other amount is an int."""
     return _AMOUNT_STRATEGIES[resource]
 
 
 @lru_cache(maxsize=4096)  # amounts repeat (they come from short lists), but quota usage can be any number
-def spellings(resource: str, amount: int) -> tuple[str, ...]:
+def spellings(resource: str, amount: int | Decimal) -> tuple[str, ...]:
     """Every way this module writes `amount` of `resource`, all parsing to the same quantity, the
-    canonical form (Quantity.String) first: millicores, fractions, exponents, micro units for cpu;
+    canonical form (Quantity.String) first: millicores, fractions, exponents, micro units for cpu (an amount
+    below a millicore's precision: micro units, a fraction of a core, a fraction of a millicore, `e-6`);
     binary and decimal suffixes, exponents, plain bytes and binary fractions for bytes."""
     if resource == "cpu":
         cores = Decimal(amount) / 1000
-        forms = [f"{amount}m", f"{cores.normalize():f}", f"{amount}e-3", f"{amount * 1000}u"]
+        if amount == int(amount):
+            amount = int(amount)
+            forms = [f"{amount}m", f"{cores.normalize():f}", f"{amount}e-3", f"{amount * 1000}u"]
+        else:
+            micro = int(amount * 1000)
+            forms = [f"{micro}u", f"{cores.normalize():f}", f"{Decimal(amount).normalize():f}m", f"{micro}e-6"]
     else:
         forms = [f"{amount // size}{suffix}" for suffix, size in _BINARY + _DECIMAL if amount % size == 0]
         forms += [f"{amount // 10**e}e{e}" for e in (3, 6, 9) if amount % 10**e == 0]
@@ -65,7 +80,7 @@ def spellings(resource: str, amount: int) -> tuple[str, ...]:
     return (canonical, *dict.fromkeys(f for f in forms if f != canonical))
 
 
-def spell(draw: st.DrawFn, resource: str, amount: int) -> str:
+def spell(draw: st.DrawFn, resource: str, amount: int | Decimal) -> str:
     """One spelling of `amount` (see `spellings`), drawn; shrinks to the canonical one."""
     forms = spellings(resource, amount)
     return forms[draw(st.integers(0, len(forms) - 1))]
@@ -74,7 +89,8 @@ def spell(draw: st.DrawFn, resource: str, amount: int) -> str:
 @cache
 def quantities(resource: str = "cpu") -> st.SearchStrategy[str]:
     """A quantity of "cpu", "memory" or "storage" as a manifest writes it: canonical (`500m`, `1Gi`) or
-    odd but valid (`0.5`, `500e-3`, `500000u`, `1073741824`, `1.5Gi`, `2e9`, `1G`)."""
+    odd but valid (`0.5`, `500e-3`, `500000u`, `1073741824`, `1.5Gi`, `2e9`, `1G`); now and then a cpu
+    amount below a millicore's precision (`1500u`, `0.0015`, `1.5m`), which LimitRanger rounds up."""
     if resource not in _AMOUNTS:
         raise ValueError(f"quantities of {resource!r}: the resource is one of {', '.join(RESOURCES)}")
     return st.composite(lambda draw: spell(draw, resource, draw(_AMOUNT_STRATEGIES[resource])))()
@@ -223,3 +239,37 @@ def selector_strings(draw: st.DrawFn) -> str:
     """A label selector in string form (`app=web,tier in (a,b),!legacy`), 0-3 requirements, each written
     one of the ways kubectl's -l accepts: =, ==, !=, in, notin, exists, !key."""
     return ",".join(_requirement_text(draw) for _ in range(draw(st.integers(0, 3))))
+
+
+# --- plain values -------------------------------------------------------------------------------
+INT64 = (-(2**63), 2**63 - 1)  # the rule language's ints
+
+
+@cache
+def integers(min: int = INT64[0], max: int = INT64[1]) -> st.SearchStrategy[int]:
+    """An int from `min` to `max`, both included (default: any int64); shrinks toward 0, or toward the
+    bound nearest to it when 0 is out of range. For exit codes, counts, seconds of a back-off window."""
+    for name, bound in (("min", min), ("max", max)):
+        if type(bound) is not int or not INT64[0] <= bound <= INT64[1]:
+            raise ValueError(f"{name} must be an int64, not {bound!r}")
+    if min > max:
+        raise ValueError(f"min ({min}) is greater than max ({max})")
+    return st.integers(min, max)
+
+
+_BOOLEANS = st.booleans()
+
+
+def booleans() -> st.SearchStrategy[bool]:
+    """true or false; shrinks to false. For option flags."""
+    return _BOOLEANS
+
+
+def sampled(values: Sequence[Any]) -> st.SearchStrategy[Any]:
+    """One of `values` (a list, not empty), each about as often; shrinks to the first. For restart
+    policies, exit codes, feature gates: the cases a check would otherwise list itself."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ValueError(f"values must be a list, not {type(values).__name__}")
+    if not values:
+        raise ValueError("values is empty: there is nothing to draw")
+    return st.sampled_from(tuple(values))

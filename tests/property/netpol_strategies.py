@@ -10,9 +10,8 @@ The snapshots are what the apiserver would accept: names are unique per
 kind and namespace, a pod's port names and (number, protocol) pairs are
 unique, `endPort` comes only with a numeric `port` and is not below it, a
 peer is either an ipBlock or selectors, and an ipBlock's `except` entries
-lie inside its `cidr`. A few helpers at the end (`selector_matches`,
-`partition`) are small transcriptions of upstream semantics that the tests
-use as an oracle apart from the rules.
+lie inside its `cidr`. `partition`, at the end, is a small transcription of
+upstream semantics that the tests use as an oracle apart from the rules.
 """
 
 from __future__ import annotations
@@ -144,45 +143,6 @@ def selector(draw: st.DrawFn, vocabulary: dict[str, tuple[str, ...]]) -> Obj:
     return out
 
 
-def selector_matches(sel: Obj, label_set: dict[str, str]) -> bool:
-    """metav1.LabelSelectorAsSelector(sel).Matches(labels): every matchLabels pair and every expression."""
-    if any(label_set.get(k) != v for k, v in (sel.get("matchLabels") or {}).items()):
-        return False
-    for e in sel.get("matchExpressions") or []:
-        key, op, values = e["key"], e["operator"], e.get("values") or []
-        ok = {"In": key in label_set and label_set[key] in values,
-              "NotIn": key not in label_set or label_set[key] not in values,
-              "Exists": key in label_set, "DoesNotExist": key not in label_set}[op]
-        if not ok:
-            return False
-    return True
-
-
-@st.composite
-def selector_of(draw: st.DrawFn, label_set: dict[str, str]) -> Obj:
-    """A selector that selects a pod with these labels whatever else it selects: a subset of them as
-    matchLabels, Exists / In over its keys, DoesNotExist / NotIn over keys it lacks or values it has not."""
-    out: Obj = {}
-    chosen = draw(st.lists(st.sampled_from(sorted(label_set)), unique=True)) if label_set else []
-    if chosen:
-        out["matchLabels"] = {k: label_set[k] for k in chosen}
-    key = draw(st.sampled_from(sorted(POD_LABELS)))
-    if key in label_set:
-        expression = draw(st.sampled_from([
-            {"key": key, "operator": "Exists"},
-            {"key": key, "operator": "In", "values": [label_set[key]]},
-            {"key": key, "operator": "NotIn", "values": [v for v in POD_LABELS[key] if v != label_set[key]][:1]},
-        ]))
-    else:
-        expression = draw(st.sampled_from([
-            {"key": key, "operator": "DoesNotExist"},
-            {"key": key, "operator": "NotIn", "values": list(POD_LABELS[key][:2])},
-        ]))
-    if draw(st.booleans()):
-        out["matchExpressions"] = [expression]
-    return out
-
-
 # --- policies ------------------------------------------------------------------------------
 @st.composite
 def peer(draw: st.DrawFn) -> Obj:
@@ -255,21 +215,6 @@ def policy(draw: st.DrawFn, namespace: str, name: str, pod_selector: Obj | None 
             spec[key] = rules
     return {"apiVersion": NETPOL_API, "kind": "NetworkPolicy",
             "metadata": {"namespace": namespace, "name": name}, "spec": spec}
-
-
-def policy_types(p: Obj) -> list[str]:
-    """SetDefaults_NetworkPolicy: Ingress always, and Egress when there are egress rules."""
-    spec = p["spec"]
-    if spec.get("policyTypes"):
-        return spec["policyTypes"]
-    return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
-
-
-def selects(p: Obj, ep: Obj, direction: str) -> bool:
-    """Whether upstream applies policy p to the pod ep for a direction (host-network pods never)."""
-    return (direction in policy_types(p) and not ep.get("hostNetwork") and ep.get("namespace") is not None
-            and p["metadata"]["namespace"] == ep["namespace"]
-            and selector_matches(p["spec"].get("podSelector") or {}, ep.get("labels") or {}))
 
 
 # --- snapshots -----------------------------------------------------------------------------

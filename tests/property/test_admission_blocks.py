@@ -9,7 +9,6 @@ budget, on a fixed seed, with a counterexample small enough to read.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ import pytest
 
 from kuberules import prove
 from kuberules.resources import policies_dir
+
+from .planting import plant
 
 RULES = policies_dir() / "kubernetes"
 FILES = ("limitrange.rules", "resourcequota.rules")
@@ -118,12 +119,7 @@ def assert_small(bindings: dict[str, Any], size: Size) -> None:
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.name)
 def test_a_planted_bug_is_found_with_a_small_counterexample(bug: Bug, tmp_path: Path) -> None:
-    copy = tmp_path / "kubernetes"
-    shutil.copytree(RULES, copy)
-    planted = copy / bug.file
-    source = planted.read_text()
-    assert source.count(bug.old) == 1, "the text to replace is gone: plant the bug anew"
-    planted.write_text(source.replace(bug.old, bug.new))
+    copy = plant(tmp_path, bug.file, bug.old, bug.new).parent
 
     # the properties of the copy, which imports the copy's other modules
     selected = prove.select(prove.load(copy / (bug.runs or bug.file)).properties(entry_only=True), bug.property)

@@ -10,13 +10,14 @@ counterexample to a pod of at most two containers (init containers included).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kuberules import prove
 from kuberules.resources import policies_dir
+
+from .planting import plant
 
 RULES = policies_dir() / "kubernetes" / "lifecycle.rules"
 SEED = 20240601
@@ -127,12 +128,7 @@ def _containers(pod: dict) -> int:
 
 @pytest.mark.parametrize(("label", "old", "new", "guard"), BUGS, ids=[b[0] for b in BUGS])
 def test_a_planted_bug_is_found(tmp_path: Path, label: str, old: str, new: str, guard: str) -> None:
-    copy = tmp_path / "kubernetes"
-    shutil.copytree(policies_dir() / "kubernetes", copy)
-    rules = copy / "lifecycle.rules"
-    text = rules.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"the text to replace is not in lifecycle.rules exactly once: {old}"
-    rules.write_text(text.replace(old, new), encoding="utf-8")
+    rules = plant(tmp_path, "lifecycle.rules", old, new)
     planted = _properties(rules)
     assert guard in planted
     result = prove.run_property(planted[guard], seed=SEED)

@@ -8,7 +8,6 @@ with a counterexample small enough to read (at most 2 policies and 3 pods or wor
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +20,8 @@ from kuberules.policy import CompiledProperty
 from kuberules.resources import policies_dir
 from kuberules.strategies import GENERATORS
 from kuberules.strategies.registry import Generator
+
+from .planting import plant
 
 RULES = policies_dir() / "kubernetes" / "networkpolicy.rules"
 PROPERTIES = prove.load(RULES).properties(entry_only=True)
@@ -106,17 +107,6 @@ BUGS = [
 ]
 
 
-def planted(tmp_path: Path, text: str, replacement: str) -> Path:
-    """A copy of policies/kubernetes with `text` (found exactly once) replaced in networkpolicy.rules."""
-    copy = tmp_path / "kubernetes"
-    shutil.copytree(policies_dir() / "kubernetes", copy)
-    path = copy / "networkpolicy.rules"
-    source = path.read_text(encoding="utf-8")
-    assert source.count(text) == 1, f"{text!r} occurs {source.count(text)} times"
-    path.write_text(source.replace(text, replacement), encoding="utf-8")
-    return path
-
-
 def size_of(bindings: dict[str, object]) -> Counter[str]:
     """The objects of a counterexample by kind (pods and workloads counted together), and the rules
     of a lone policy."""
@@ -132,7 +122,8 @@ def size_of(bindings: dict[str, object]) -> Counter[str]:
 
 @pytest.mark.parametrize(("text", "replacement", "name"), BUGS)
 def test_a_planted_bug_is_found(tmp_path: Path, text: str, replacement: str, name: str) -> None:
-    prop = named(prove.load(planted(tmp_path, text, replacement)).properties(entry_only=True), name)
+    path = plant(tmp_path, "networkpolicy.rules", text, replacement)
+    prop = named(prove.load(path).properties(entry_only=True), name)
     result = run(prop, seed=SEED)
     assert not result.passed, f"{name}: the planted bug went unnoticed in {result.examples} examples"
     assert result.examples <= prove.DEFAULT_EXAMPLES
@@ -161,7 +152,7 @@ FIXED = {**GENERATORS, "netpol_clusters": Generator(
     pytest.param(*BUGS[7].values[:2], False, id="every-admitting-rule-named-first"),
 ])
 def test_two_equal_rules_are_two_rules(tmp_path: Path, text: str, replacement: str, passes: bool) -> None:
-    path = planted(tmp_path, text, replacement) if text else RULES
+    path = plant(tmp_path, "networkpolicy.rules", text, replacement) if text else RULES
     prop = named(prove.load(path).properties(entry_only=True),
                  "The rules an answer names are those that admit the connection")
     result = run(prop, examples=1, seed=SEED, generators=FIXED)

@@ -10,7 +10,6 @@ two bindings and two roles, a role drawn alone of at most two rules.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,8 @@ import pytest
 from kuberules import prove
 from kuberules.policy import CompiledProperty
 from kuberules.resources import policies_dir
+
+from .planting import plant
 
 KUBERNETES = policies_dir() / "kubernetes"
 RBAC = KUBERNETES / "rbac.rules"
@@ -88,17 +89,6 @@ BINDINGS = ("RoleBinding", "ClusterRoleBinding")
 ROLES = ("Role", "ClusterRole")
 
 
-def plant(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of policies/kubernetes whose rbac.rules has `old` (which occurs once) replaced by `new`."""
-    copy = tmp_path / "kubernetes"
-    shutil.copytree(KUBERNETES, copy)
-    rules = copy / "rbac.rules"
-    text = rules.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in rbac.rules"
-    rules.write_text(text.replace(old, new), encoding="utf-8")
-    return rules
-
-
 def count(objects: list, kinds: tuple[str, ...]) -> int:
     return sum(1 for o in objects if isinstance(o, dict) and o.get("kind") in kinds)
 
@@ -119,7 +109,7 @@ def assert_small(result: prove.PropertyResult) -> None:
 @pytest.mark.parametrize("bug", list(BUGS))
 def test_a_planted_bug_is_found_with_a_small_counterexample(tmp_path: Path, bug: str) -> None:
     what, old, new, guards = BUGS[bug]
-    properties = load_properties(plant(tmp_path, old, new))
+    properties = load_properties(plant(tmp_path, "rbac.rules", old, new))
     for name in guards:
         result = prove.run_property(properties[name], seed=SEED)
         assert not result.passed, f"{name!r} does not see the bug: {what}"

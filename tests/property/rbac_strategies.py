@@ -22,6 +22,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from kuberules.strategies import rbac as strategies_rbac
+
 Obj = dict[str, Any]
 
 API_VERSION = "rbac.authorization.k8s.io/v1"
@@ -178,43 +180,10 @@ def binding(draw: st.DrawFn, name: str, namespace: str | None, roles: list[Obj],
 
 
 # --- snapshots ------------------------------------------------------------------------
-def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """LabelSelectorAsSelector(...).Matches for the selectors `selectors()` writes."""
-    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
-        return False
-    for e in selector.get("matchExpressions") or []:
-        if e["operator"] == "In" and labels.get(e["key"]) not in e["values"]:
-            return False
-        if e["operator"] == "Exists" and e["key"] not in labels:
-            return False
-    return True
-
-
 def settle(objects: list[Obj]) -> list[Obj]:
-    """The objects once the ClusterRole aggregation controller is done: each aggregated ClusterRole's
-    rules are those of the ClusterRoles its selectors select (itself aside), selector by selector,
-    by name, without repeats (clusterroleaggregation_controller.go's syncClusterRole), run until
-    nothing changes, as roles that aggregate aggregated roles need. Returns new objects."""
-    out = copy.deepcopy(objects)
-    cluster_roles = sorted((o for o in out if o["kind"] == "ClusterRole"), key=lambda o: o["metadata"]["name"])
-    aggregated = [o for o in cluster_roles if o.get("aggregationRule") is not None]
-    for o in aggregated:
-        o["rules"] = []
-    for _ in range(len(aggregated) + 2):
-        changed = False
-        for target in aggregated:
-            new: list[Obj] = []
-            for selector in target["aggregationRule"].get("clusterRoleSelectors") or []:
-                for source in cluster_roles:
-                    if source is target or not _selector_matches(selector, source["metadata"].get("labels") or {}):
-                        continue
-                    new.extend(r for r in source.get("rules") or [] if r not in new)
-            if new != target["rules"]:
-                target["rules"] = new
-                changed = True
-        if not changed:
-            break
-    return out
+    """The objects once the ClusterRole aggregation controller is done (kuberules.strategies' model of
+    clusterroleaggregation_controller.go's syncClusterRole, independent of the rules), as new objects."""
+    return strategies_rbac.settle(copy.deepcopy(objects))
 
 
 ROLE_KINDS = ("Role", "Role", "ClusterRole", "ClusterRole", "aggregated")

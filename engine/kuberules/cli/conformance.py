@@ -40,11 +40,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"--out: cannot create {out}: {err.strerror}") from None
-    try:
-        from .. import conformance_export as export  # hypothesis is imported only by the commands that draw
-    except ImportError as err:
-        print(f"error: kuberules conformance generate needs hypothesis ({err}); pip install hypothesis", file=stderr)
-        return 2
+    from .. import conformance_export as export  # hypothesis is imported only by the commands that draw
     from ..engine import Engine
     from ..resources import policies_dir
 
